@@ -1,0 +1,34 @@
+// LeadCaptureService and OptInService over gRPC.
+#ifndef LEADCAPTURE_SERVICES_CAPTURE_SERVICE_H_
+#define LEADCAPTURE_SERVICES_CAPTURE_SERVICE_H_
+
+#include "leadcapture/v1/capture_service.grpc.pb.h"
+#include "leadcapture/v1/opt_in_service.grpc.pb.h"
+#include "services/capture.h"
+
+namespace leadcapture {
+
+// The public capture calls. Thread-safe; `processor` must outlive it.
+class LeadCaptureServiceImpl final : public v1::LeadCaptureService::Service {
+ public:
+  explicit LeadCaptureServiceImpl(CaptureProcessor& processor)
+      : processor_(processor) {}
+
+  grpc::Status Capture(grpc::ServerContext* context,
+                       const v1::CaptureRequest* request,
+                       v1::CaptureResponse* response) override;
+  grpc::Status GetPolicy(grpc::ServerContext* context,
+                         const v1::GetPolicyRequest* request,
+                         v1::Policy* response) override;
+
+ private:
+  CaptureProcessor& processor_;
+};
+
+// Double opt-in. TODO(#3): confirm, inspect and resend; until then every
+// call answers UNIMPLEMENTED.
+class OptInServiceImpl final : public v1::OptInService::Service {};
+
+}  // namespace leadcapture
+
+#endif  // LEADCAPTURE_SERVICES_CAPTURE_SERVICE_H_
