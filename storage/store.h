@@ -3,8 +3,9 @@
 //
 // All work happens inside a Transaction taken from Store::Begin(). Records
 // are the API's protobuf messages; the caller (services/) makes ids and
-// times, the store keeps them as given. A transaction that is destroyed
-// without Commit() is rolled back.
+// times, the store keeps them as given (times to the microsecond; an unset
+// time stays unset). A transaction that is destroyed without Commit() is
+// rolled back.
 //
 // Errors: NOT_FOUND for a Get/Update/Delete of a missing record;
 // ALREADY_EXISTS for a duplicate id or API key; INVALID_ARGUMENT for a
@@ -84,7 +85,9 @@ class Transaction {
   // store already serialises writers (SQLite).
   virtual absl::Status LockIdentity(absl::string_view identity) = 0;
 
-  // Entry points. api_key is unique.
+  // Entry points. api_key is unique. Create and Update give
+  // FAILED_PRECONDITION when target_list_id names no target list; the team
+  // and campaign ids are not checked.
   virtual absl::Status CreateEntryPoint(const v1::EntryPoint& entry_point) = 0;
   virtual absl::StatusOr<v1::EntryPoint> GetEntryPoint(
       absl::string_view id) = 0;
@@ -121,7 +124,7 @@ class Transaction {
                                         MemberType type,
                                         absl::string_view member_id) = 0;
   // Members with their e-mail address and name, in the order they were
-  // first added.
+  // first added. NOT_FOUND if the target list does not exist.
   virtual absl::StatusOr<Page<v1::TargetListMember>> ListMembers(
       absl::string_view target_list_id, const PageRequest& page) = 0;
 
@@ -131,7 +134,8 @@ class Transaction {
   virtual absl::StatusOr<Page<v1::Team>> ListTeams(
       const PageRequest& page) = 0;
 
-  // Campaigns and their logs.
+  // Campaigns and their logs. AddCampaignLogEntry gives FAILED_PRECONDITION
+  // and ListCampaignLogEntries NOT_FOUND when the campaign does not exist.
   virtual absl::Status CreateCampaign(const v1::Campaign& campaign) = 0;
   virtual absl::StatusOr<v1::Campaign> GetCampaign(absl::string_view id) = 0;
   virtual absl::StatusOr<Page<v1::Campaign>> ListCampaigns(
@@ -146,13 +150,15 @@ class Transaction {
   virtual absl::StatusOr<v1::Contact> GetContact(absl::string_view id) = 0;
   virtual absl::StatusOr<Page<v1::Contact>> ListContacts(
       const PageRequest& page) = 0;
-  // The oldest contact whose e-mail key or phone number is this one.
+  // The oldest contact (smallest created_at, then first stored) whose
+  // e-mail key or phone number is this one. An empty key finds nothing.
   virtual absl::StatusOr<std::optional<v1::Contact>> FindContactByEmailKey(
       absl::string_view email_key) = 0;
   virtual absl::StatusOr<std::optional<v1::Contact>> FindContactByPhone(
       absl::string_view phone_e164) = 0;
 
-  // Leads, with their team ids. The store keeps EmailKey(email_address).
+  // Leads, with their team ids (in order; not checked against teams). The
+  // store keeps EmailKey(email_address).
   virtual absl::Status CreateLead(const v1::Lead& lead) = 0;
   virtual absl::StatusOr<v1::Lead> GetLead(absl::string_view id) = 0;
   // Only leads whose entry_point_id is this one, when it is not empty.
@@ -161,7 +167,8 @@ class Transaction {
   // Replaces every stored field (team ids included) of the lead with this
   // id.
   virtual absl::Status UpdateLead(const v1::Lead& lead) = 0;
-  // The oldest lead whose e-mail key or phone number is this one.
+  // The oldest lead (smallest created_at, then first stored) whose e-mail
+  // key or phone number is this one. An empty key finds nothing.
   virtual absl::StatusOr<std::optional<v1::Lead>> FindLeadByEmailKey(
       absl::string_view email_key) = 0;
   virtual absl::StatusOr<std::optional<v1::Lead>> FindLeadByPhone(
