@@ -25,7 +25,11 @@ using httplib::Request;
 using httplib::Response;
 using leadcapture::v1::CaptureRequest;
 using leadcapture::v1::CaptureResponse;
+using leadcapture::v1::ConfirmRequest;
+using leadcapture::v1::ConfirmResponse;
 using leadcapture::v1::GetPolicyRequest;
+using leadcapture::v1::InspectRequest;
+using leadcapture::v1::InspectResponse;
 using leadcapture::v1::Policy;
 using HandlerResponse = httplib::Server::HandlerResponse;
 
@@ -36,6 +40,9 @@ constexpr char kAllowedHeaders[] = "Content-Type, Accept, Idempotency-Key";
 constexpr char kExposedHeaders[] = "X-Status-Reason, Retry-After";
 constexpr char kPreflightMaxAge[] = "600";
 constexpr char kJson[] = "application/json";
+constexpr char kHtml[] = "text/html; charset=utf-8";
+constexpr char kConfirmPath[] = "/optin/confirm";
+constexpr char kConfirmAllowedMethods[] = "GET, HEAD, POST";
 constexpr int kListenBacklog = SOMAXCONN;
 
 // API keys are short printable ASCII; anything else cannot be one, and must
@@ -43,6 +50,11 @@ constexpr int kListenBacklog = SOMAXCONN;
 constexpr std::size_t kMaxApiKeyBytes = 128;
 // User-Agent and Origin are passed on as evidence, cut to this size.
 constexpr std::size_t kMaxClientHeaderBytes = 1024;
+// Opt-in tokens are 22 base64url characters; a longer text, or one with
+// other characters, cannot be one and is not sent to the backend.
+constexpr std::size_t kMaxOptInTokenBytes = 64;
+// The confirmation form holds one short field.
+constexpr std::size_t kMaxConfirmBodyBytes = 4096;
 
 // When the current worker thread began its request, for the access log.
 thread_local absl::Time request_start = absl::InfinitePast();
@@ -65,6 +77,37 @@ bool LooksLikeApiKey(absl::string_view api_key) {
   if (api_key.empty() || api_key.size() > kMaxApiKeyBytes) return false;
   return std::all_of(api_key.begin(), api_key.end(),
                      [](char c) { return c >= 0x21 && c <= 0x7e; });
+}
+
+bool LooksLikeOptInToken(absl::string_view token) {
+  if (token.empty() || token.size() > kMaxOptInTokenBytes) return false;
+  return std::all_of(token.begin(), token.end(), [](char c) {
+    return absl::ascii_isalnum(c) || c == '-' || c == '_';
+  });
+}
+
+// The value of query parameter `name`; empty when it is missing or given
+// more than once.
+std::string OnlyParam(const Request& req, const char* name) {
+  if (req.get_param_value_count(name) != 1) return "";
+  return req.get_param_value(name);
+}
+
+// The path for the access log: API keys and opt-in tokens masked. A query
+// string, which may hold a token, is never logged.
+std::string LoggedPath(const Request& req) {
+  if (IsCapturePath(req.path)) return absl::StrCat(kCapturePrefix, "***");
+  if (req.path == kConfirmPath && req.has_param("token")) {
+    return absl::StrCat(kConfirmPath, "?token=***");
+  }
+  if (req.path == "/" && req.has_param("id")) return "/?id=***";
+  // A decoded path can hold a '?' ("%3F"); what follows it is dropped.
+  absl::string_view path = req.path;
+  const std::size_t query = path.find('?');
+  if (query != absl::string_view::npos) {
+    return absl::StrCat(SafeHeaderValue(path.substr(0, query), 256), "?***");
+  }
+  return SafeHeaderValue(path, 256);
 }
 
 bool SameOrigin(absl::string_view allowed, absl::string_view origin) {
@@ -118,6 +161,7 @@ GatewayServer::GatewayServer(GatewayOptions options,
     : options_(std::move(options)),
       client_ips_(std::move(client_ips)),
       capture_stub_(leadcapture::v1::LeadCaptureService::NewStub(backend)),
+      opt_in_stub_(leadcapture::v1::OptInService::NewStub(backend)),
       health_stub_(grpc::health::v1::Health::NewStub(backend)),
       policy_cache_(options_.policy_cache_ttl, clock) {
   ConfigureHttp();
@@ -190,6 +234,28 @@ void GatewayServer::RegisterRoutes() {
   http_.Get("/healthz", [this](const Request& req, Response& res) {
     HandleHealth(req, res);
   });
+
+  // The confirmation routes; httplib sends HEAD to the GET handlers too.
+  http_.Get(kConfirmPath, [this](const Request& req, Response& res) {
+    HandleConfirmLink(req, res);
+  });
+  http_.Get("/", [this](const Request& req, Response& res) {
+    HandleEspoConfirmLink(req, res);
+  });
+  http_.Post(kConfirmPath,
+             [this](const Request& req, Response& res,
+                    const httplib::ContentReader& content_reader) {
+               HandleConfirmPost(req, res, content_reader);
+             });
+  const httplib::Server::Handler confirm_wrong_method = [](const Request&,
+                                                           Response& res) {
+    res.set_header("Allow", kConfirmAllowedMethods);
+    WritePage(ErrorPage(405), res);
+  };
+  http_.Put(kConfirmPath, confirm_wrong_method);
+  http_.Patch(kConfirmPath, confirm_wrong_method);
+  http_.Delete(kConfirmPath, confirm_wrong_method);
+  http_.Options(kConfirmPath, confirm_wrong_method);
 }
 
 absl::Status GatewayServer::Start() {
@@ -249,7 +315,8 @@ void GatewayServer::HandleCapture(
   // request whatever the answer; no policy is known yet.
   std::string body;
   HttpError read_error;
-  if (!ReadBody(req, content_reader, res, body, read_error)) {
+  if (!ReadBody(req, content_reader, res, options_.max_body_bytes, body,
+                read_error)) {
     return answer_error(DefaultCors(), read_error);
   }
 
@@ -301,8 +368,8 @@ std::optional<HttpError> GatewayServer::CallCapture(
 
 bool GatewayServer::ReadBody(const Request& req,
                              const httplib::ContentReader& content_reader,
-                             Response& res, std::string& body,
-                             HttpError& error) const {
+                             Response& res, std::size_t limit,
+                             std::string& body, HttpError& error) const {
   // A request with neither a length nor chunks has no body (RFC 9112 6.3);
   // httplib would wait for the connection to close instead.
   const std::string transfer_encoding =
@@ -319,7 +386,6 @@ bool GatewayServer::ReadBody(const Request& req,
   // Past the limit, the rest is read and dropped up to a bound, so that a
   // slightly large body still leaves the connection usable; beyond it the
   // read stops and the connection breaks.
-  const std::size_t limit = options_.max_body_bytes;
   const std::size_t drain_limit = std::max<std::size_t>(16 * limit, 1 << 20);
   std::size_t received = 0;
   const bool read = content_reader([&](const char* data, std::size_t size) {
@@ -392,14 +458,14 @@ GatewayServer::OrError<Policy> GatewayServer::LookupPolicy(
 HttpError GatewayServer::BackendError(absl::string_view method,
                                       const grpc::Status& status,
                                       const GrpcTrailers& trailers,
-                                      const std::string& api_key) {
+                                      const std::string& secret) {
   HttpError error = HttpErrorFromGrpc(status, trailers);
-  error.message = RedactSecret(error.message, api_key);
+  error.message = RedactSecret(error.message, secret);
   if (error.status == 503) {
     // Logged when the backend goes away, not on every request after.
     if (!backend_down_.exchange(true)) {
       LogError("backend %s unreachable (%s): %s", options_.backend, method,
-               RedactSecret(status.error_message(), api_key));
+               RedactSecret(status.error_message(), secret));
     }
     return error;
   }
@@ -407,7 +473,7 @@ HttpError GatewayServer::BackendError(absl::string_view method,
   if (error.status == 500) {
     LogError("backend call %s failed with gRPC code %d: %s", method,
              static_cast<int>(status.error_code()),
-             RedactSecret(status.error_message(), api_key));
+             RedactSecret(status.error_message(), secret));
   }
   return error;
 }
@@ -488,6 +554,144 @@ void GatewayServer::HandleHealth(const Request&, Response& res) {
              res);
 }
 
+// == Opt-in confirmation ==
+
+void GatewayServer::HandleConfirmLink(const Request& req, Response& res) {
+  // The form posts to a relative URL, so that it also works behind a proxy
+  // that serves the gateway under a path prefix.
+  WritePage(LinkPage(req, OnlyParam(req, "token"), "confirm"), res);
+}
+
+void GatewayServer::HandleEspoConfirmLink(const Request& req, Response& res) {
+  if (OnlyParam(req, "entryPoint") != "confirmOptIn") {
+    return WritePage(ErrorPage(404), res);
+  }
+  WritePage(LinkPage(req, OnlyParam(req, "id"), "optin/confirm"), res);
+}
+
+void GatewayServer::HandleConfirmPost(
+    const Request& req, Response& res,
+    const httplib::ContentReader& content_reader) {
+  std::string body;
+  HttpError read_error;
+  if (!ReadBody(req, content_reader, res, kMaxConfirmBodyBytes, body,
+                read_error)) {
+    return WritePage(ErrorPage(read_error.status), res);
+  }
+  if (!IsFormContentType(req.get_header_value("Content-Type"))) {
+    return WritePage(ErrorPage(415), res);
+  }
+  const std::vector<std::string> tokens = FormFieldValues(body, "token");
+  WritePage(ConfirmPage(req, tokens.size() == 1 ? tokens[0] : ""), res);
+}
+
+HtmlPage GatewayServer::LinkPage(const Request& req, const std::string& token,
+                                 absl::string_view form_action) {
+  if (!LooksLikeOptInToken(token)) return UnknownLinkPage();
+  OrError<InspectResponse> inspected = CallInspect(token);
+  if (const HttpError* error = std::get_if<HttpError>(&inspected)) {
+    return PageForBackendError(*error);
+  }
+  const InspectResponse& inspect = std::get<InspectResponse>(inspected);
+
+  if (inspect.state() == leadcapture::v1::UNKNOWN) return UnknownLinkPage();
+  if (inspect.state() == leadcapture::v1::PENDING &&
+      inspect.confirm_with_button()) {
+    return ConfirmButtonPage(token, form_action);
+  }
+  // HEAD is safe: link checkers confirm nothing, and get the status that a
+  // GET would (the body is not sent).
+  if (req.method == "HEAD") {
+    return inspect.state() == leadcapture::v1::EXPIRED ? ExpiredPage()
+                                                       : SuccessPage("");
+  }
+  return ConfirmPage(req, token);
+}
+
+HtmlPage GatewayServer::ConfirmPage(const Request& req,
+                                    const std::string& token) {
+  if (!LooksLikeOptInToken(token)) return UnknownLinkPage();
+  OrError<ConfirmResponse> confirmed = CallConfirm(req, token);
+  if (const HttpError* error = std::get_if<HttpError>(&confirmed)) {
+    return PageForBackendError(*error);
+  }
+  const ConfirmResponse& response = std::get<ConfirmResponse>(confirmed);
+
+  if (response.state() == leadcapture::v1::EXPIRED) return ExpiredPage();
+  if (response.state() != leadcapture::v1::CONFIRMED) {
+    LogError("backend call Confirm answered opt-in state %d",
+             static_cast<int>(response.state()));
+    return ErrorPage(500);
+  }
+  if (!response.success_redirect_url().empty()) {
+    if (std::optional<HtmlPage> redirect =
+            RedirectPage(response.success_redirect_url())) {
+      return *std::move(redirect);
+    }
+    LogError(
+        "backend call Confirm gave a success redirect URL that is not an "
+        "http or https URL; showing the success page instead");
+  }
+  return SuccessPage(response.success_html());
+}
+
+GatewayServer::OrError<InspectResponse> GatewayServer::CallInspect(
+    const std::string& token) {
+  InspectRequest request;
+  request.set_token(token);
+  std::unique_ptr<grpc::ClientContext> context =
+      BackendContext(options_.backend_deadline);
+  InspectResponse response;
+  const grpc::Status status =
+      opt_in_stub_->Inspect(context.get(), request, &response);
+  if (!status.ok()) {
+    return BackendError("Inspect", status, context->GetServerTrailingMetadata(),
+                        token);
+  }
+  NoteBackendReachable();
+  return response;
+}
+
+GatewayServer::OrError<ConfirmResponse> GatewayServer::CallConfirm(
+    const Request& req, const std::string& token) {
+  ConfirmRequest request;
+  request.set_token(token);
+  request.set_client_ip(ClientIp(req));
+  request.set_user_agent(
+      ToValidUtf8(req.get_header_value("User-Agent"), kMaxClientHeaderBytes));
+  std::unique_ptr<grpc::ClientContext> context =
+      BackendContext(options_.backend_deadline);
+  ConfirmResponse response;
+  const grpc::Status status =
+      opt_in_stub_->Confirm(context.get(), request, &response);
+  if (!status.ok()) {
+    return BackendError("Confirm", status, context->GetServerTrailingMetadata(),
+                        token);
+  }
+  NoteBackendReachable();
+  return response;
+}
+
+HtmlPage GatewayServer::PageForBackendError(const HttpError& error) {
+  // The token is all that the request says, so a token that the backend
+  // finds malformed is as unknown as one it does not know.
+  if (error.status == 404 || error.status == 400) return UnknownLinkPage();
+  if (error.status == 503) return UnavailablePage();
+  HtmlPage page = ErrorPage(error.status);
+  page.retry_after_seconds = error.retry_after_seconds;
+  return page;
+}
+
+void GatewayServer::WritePage(const HtmlPage& page, Response& res) {
+  res.status = page.status;
+  for (const auto& [name, value] : PageHeaders()) res.set_header(name, value);
+  if (!page.location.empty()) res.set_header("Location", page.location);
+  if (page.retry_after_seconds > 0) {
+    res.set_header("Retry-After", std::to_string(page.retry_after_seconds));
+  }
+  res.set_content(page.html, kHtml);
+}
+
 // == Errors outside the handlers ==
 
 HandlerResponse GatewayServer::HandleHttpError(const Request& req,
@@ -534,10 +738,7 @@ void GatewayServer::HandleException(const Request& req, Response& res,
 }
 
 void GatewayServer::LogAccess(const Request& req, const Response& res) {
-  // The API key is a secret, so the capture route is logged without it.
-  const std::string path = IsCapturePath(req.path)
-                               ? absl::StrCat(kCapturePrefix, "***")
-                               : SafeHeaderValue(req.path, 256);
+  const std::string path = LoggedPath(req);
   const std::string user_agent = absl::StrReplaceAll(
       SafeHeaderValue(req.get_header_value("User-Agent"), 256), {{"\"", "'"}});
   std::string duration = "-";

@@ -6,8 +6,17 @@
 // Routes:
 //   POST    /api/v1/LeadCapture/{apiKey}  capture; 200 `true`
 //   OPTIONS /api/v1/LeadCapture/{apiKey}  CORS preflight
+//   GET     /optin/confirm?token=T        opt-in confirmation page
+//   GET     /?entryPoint=confirmOptIn&id=T  the same, EspoCRM's link shape
+//   POST    /optin/confirm                confirms the form field `token`
 //   GET     /healthz                      200 when the backend serves
 // Anything else is a 404; another method on the capture route a 405.
+//
+// The confirmation routes answer HTML pages (gateway/pages.h). A GET asks
+// OptInService.Inspect first: a pending token whose entry point wants a
+// button press gets a page with a Confirm button that POSTs the token, so
+// a mail scanner that opens links confirms nothing; otherwise the GET
+// confirms. A HEAD never confirms. Tokens never reach the logs.
 #ifndef LEADCAPTURE_GATEWAY_GATEWAY_SERVER_H_
 #define LEADCAPTURE_GATEWAY_GATEWAY_SERVER_H_
 
@@ -26,9 +35,11 @@
 #include "gateway/client_ip.h"
 #include "gateway/gateway_options.h"
 #include "gateway/http_error.h"
+#include "gateway/pages.h"
 #include "gateway/policy_cache.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "leadcapture/v1/capture_service.grpc.pb.h"
+#include "leadcapture/v1/opt_in_service.grpc.pb.h"
 #include "services/util/clock.h"
 
 namespace leadcapture::gateway {
@@ -88,15 +99,34 @@ class GatewayServer {
 
   void HandleCapture(const httplib::Request& req, httplib::Response& res,
                      const httplib::ContentReader& content_reader);
-  // Reads the request body into `body`, at most options_.max_body_bytes of
-  // it. Returns false with `error` set when the body is too large or cannot
-  // be read.
+  // Reads the request body into `body`, at most `limit` bytes of it. Returns
+  // false with `error` set when the body is too large or cannot be read.
   bool ReadBody(const httplib::Request& req,
                 const httplib::ContentReader& content_reader,
-                httplib::Response& res, std::string& body,
+                httplib::Response& res, std::size_t limit, std::string& body,
                 HttpError& error) const;
   void HandlePreflight(const httplib::Request& req, httplib::Response& res);
   void HandleHealth(const httplib::Request& req, httplib::Response& res);
+
+  // GET and HEAD of /optin/confirm and of /.
+  void HandleConfirmLink(const httplib::Request& req, httplib::Response& res);
+  void HandleEspoConfirmLink(const httplib::Request& req,
+                             httplib::Response& res);
+  void HandleConfirmPost(const httplib::Request& req, httplib::Response& res,
+                         const httplib::ContentReader& content_reader);
+  // The answer to opening the link of `token`; `form_action` is where its
+  // Confirm button posts.
+  HtmlPage LinkPage(const httplib::Request& req, const std::string& token,
+                    absl::string_view form_action);
+  // Confirms `token` and tells the outcome.
+  HtmlPage ConfirmPage(const httplib::Request& req, const std::string& token);
+  OrError<leadcapture::v1::InspectResponse> CallInspect(
+      const std::string& token);
+  OrError<leadcapture::v1::ConfirmResponse> CallConfirm(
+      const httplib::Request& req, const std::string& token);
+  // The page for a failed backend call.
+  static HtmlPage PageForBackendError(const HttpError& error);
+  static void WritePage(const HtmlPage& page, httplib::Response& res);
   void HandleWrongMethod(const httplib::Request& req, httplib::Response& res);
   httplib::Server::HandlerResponse HandleHttpError(const httplib::Request& req,
                                                    httplib::Response& res);
@@ -111,10 +141,11 @@ class GatewayServer {
   // The policy of `api_key`, from the cache or from GetPolicy.
   OrError<leadcapture::v1::Policy> LookupPolicy(const std::string& api_key);
   // The HTTP error for a failed backend call; logs INTERNAL-like failures
-  // once and notes whether the backend is reachable.
+  // once and notes whether the backend is reachable. `secret` (the API key
+  // or opt-in token of the call) is kept out of the message and the log.
   HttpError BackendError(absl::string_view method, const grpc::Status& status,
                          const GrpcTrailers& trailers,
-                         const std::string& api_key);
+                         const std::string& secret);
   void NoteBackendReachable();
   leadcapture::v1::CaptureRequest MakeCaptureRequest(
       const httplib::Request& req, const std::string& api_key,
@@ -131,6 +162,7 @@ class GatewayServer {
   const GatewayOptions options_;
   const ClientIpResolver client_ips_;
   std::unique_ptr<leadcapture::v1::LeadCaptureService::Stub> capture_stub_;
+  std::unique_ptr<leadcapture::v1::OptInService::Stub> opt_in_stub_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_stub_;
   PolicyCache policy_cache_;
   std::atomic<bool> backend_down_{false};

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 
 namespace leadcapture::gateway {
 namespace {
@@ -41,12 +42,57 @@ std::size_t Utf8SequenceLength(absl::string_view text) {
   return length;
 }
 
+bool HasMediaType(absl::string_view value, absl::string_view media_type) {
+  return absl::EqualsIgnoreCase(
+      absl::StripAsciiWhitespace(value.substr(0, value.find(';'))), media_type);
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string DecodeFormComponent(absl::string_view text) {
+  std::string decoded;
+  decoded.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      decoded.push_back(' ');
+    } else if (text[i] == '%' && i + 2 < text.size() &&
+               HexDigit(text[i + 1]) >= 0 && HexDigit(text[i + 2]) >= 0) {
+      decoded.push_back(static_cast<char>(HexDigit(text[i + 1]) * 16 +
+                                          HexDigit(text[i + 2])));
+      i += 2;
+    } else {
+      decoded.push_back(text[i]);
+    }
+  }
+  return decoded;
+}
+
 }  // namespace
 
 bool IsJsonContentType(absl::string_view value) {
-  absl::string_view media_type = value.substr(0, value.find(';'));
-  return absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(media_type),
-                                "application/json");
+  return HasMediaType(value, "application/json");
+}
+
+bool IsFormContentType(absl::string_view value) {
+  return HasMediaType(value, "application/x-www-form-urlencoded");
+}
+
+std::vector<std::string> FormFieldValues(absl::string_view body,
+                                         absl::string_view name) {
+  std::vector<std::string> values;
+  for (absl::string_view pair : absl::StrSplit(body, '&')) {
+    const std::size_t equals = pair.find('=');
+    if (DecodeFormComponent(pair.substr(0, equals)) != name) continue;
+    values.push_back(equals == absl::string_view::npos
+                         ? std::string()
+                         : DecodeFormComponent(pair.substr(equals + 1)));
+  }
+  return values;
 }
 
 std::string SafeHeaderValue(absl::string_view text, std::size_t max_bytes) {

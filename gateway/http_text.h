@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -12,6 +13,17 @@ namespace leadcapture::gateway {
 // True when the media type of Content-Type `value` is application/json,
 // compared case-insensitively; parameters such as charset are allowed.
 bool IsJsonContentType(absl::string_view value);
+
+// True when the media type of Content-Type `value` is
+// application/x-www-form-urlencoded, compared case-insensitively;
+// parameters are allowed.
+bool IsFormContentType(absl::string_view value);
+
+// The values of field `name` in an application/x-www-form-urlencoded
+// `body`, in order, percent-decoded with '+' as a space. A malformed escape
+// ("%G1", a cut "%4") is kept as it is.
+std::vector<std::string> FormFieldValues(absl::string_view body,
+                                         absl::string_view name);
 
 // `text` made safe as an HTTP header value: only printable ASCII is kept
 // (CR, LF, other control bytes and non-ASCII bytes are dropped; a tab

@@ -7,6 +7,7 @@
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/entry_points.h"
 #include "services/grpc_status.h"
+#include "services/opt_in.h"
 #include "services/payload.h"
 #include "services/time_util.h"
 #include "services/util/random.h"
@@ -89,6 +90,21 @@ absl::Status CleanContact(v1::Contact* contact) {
   contact->set_last_name(value("lastName"));
   contact->set_email_address(value("emailAddress"));
   contact->set_phone_number(value("phoneNumber"));
+  return absl::OkStatus();
+}
+
+absl::Status CheckEmailTemplate(const v1::EmailTemplate& email_template) {
+  LC_RETURN_IF_ERROR(RequireName(email_template.name(), "template"));
+  if (absl::StripAsciiWhitespace(email_template.subject()).empty()) {
+    return absl::InvalidArgumentError("subject: a template needs a subject");
+  }
+  if (email_template.subject().find_first_of("\r\n") != std::string::npos) {
+    return absl::InvalidArgumentError("subject: must be one line");
+  }
+  if (email_template.subject().size() > 998 ||
+      email_template.body().size() > 1024 * 1024) {
+    return absl::InvalidArgumentError("the template is too long");
+  }
   return absl::OkStatus();
 }
 
@@ -529,6 +545,125 @@ grpc::Status AdminServiceImpl::ListCaptureLogs(
     LC_ASSIGN_OR_RETURN(auto items,
                         tx.ListCaptureLogs(request->entry_point_id(), page));
     FillPage(std::move(items), response->mutable_capture_logs(), response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::CreateEmailTemplate(
+    grpc::ServerContext* context,
+    const v1::CreateEmailTemplateRequest* request,
+    v1::EmailTemplate* response) {
+  return Write(context, "CreateEmailTemplate", [&](Transaction& tx) {
+    v1::EmailTemplate email_template = request->email_template();
+    LC_RETURN_IF_ERROR(CheckEmailTemplate(email_template));
+    const auto now = ToTimestamp(clock_.Now());
+    email_template.set_id(NewId());
+    *email_template.mutable_created_at() = now;
+    *email_template.mutable_modified_at() = now;
+    LC_RETURN_IF_ERROR(tx.CreateEmailTemplate(email_template));
+    *response = std::move(email_template);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::GetEmailTemplate(
+    grpc::ServerContext* context, const v1::GetEmailTemplateRequest* request,
+    v1::EmailTemplate* response) {
+  return Read(context, "GetEmailTemplate", [&](Transaction& tx) {
+    LC_RETURN_IF_ERROR(RequireId(request->id(), "template"));
+    LC_ASSIGN_OR_RETURN(*response, tx.GetEmailTemplate(request->id()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::ListEmailTemplates(
+    grpc::ServerContext* context,
+    const v1::ListEmailTemplatesRequest* request,
+    v1::ListEmailTemplatesResponse* response) {
+  return Read(context, "ListEmailTemplates", [&](Transaction& tx) {
+    LC_ASSIGN_OR_RETURN(PageRequest page,
+                        MakePage(request->page_size(), request->page_token()));
+    LC_ASSIGN_OR_RETURN(auto items, tx.ListEmailTemplates(page));
+    FillPage(std::move(items), response->mutable_email_templates(), response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::UpdateEmailTemplate(
+    grpc::ServerContext* context,
+    const v1::UpdateEmailTemplateRequest* request,
+    v1::EmailTemplate* response) {
+  return Write(context, "UpdateEmailTemplate", [&](Transaction& tx) {
+    const v1::EmailTemplate& changes = request->email_template();
+    LC_RETURN_IF_ERROR(RequireId(changes.id(), "template"));
+    const auto& mask = request->update_mask();
+    if (mask.paths().empty()) {
+      return absl::InvalidArgumentError("update_mask names no field");
+    }
+    for (const std::string& path : mask.paths()) {
+      if (path != "name" && path != "subject" && path != "body" &&
+          path != "is_html") {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "update_mask: \"", path, "\" is not a field that can be changed"));
+      }
+    }
+    LC_ASSIGN_OR_RETURN(v1::EmailTemplate email_template,
+                        tx.GetEmailTemplate(changes.id()));
+    google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+        changes, mask, google::protobuf::util::FieldMaskUtil::MergeOptions(),
+        &email_template);
+    LC_RETURN_IF_ERROR(CheckEmailTemplate(email_template));
+    *email_template.mutable_modified_at() = ToTimestamp(clock_.Now());
+    LC_RETURN_IF_ERROR(tx.UpdateEmailTemplate(email_template));
+    *response = std::move(email_template);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::DeleteEmailTemplate(
+    grpc::ServerContext* context,
+    const v1::DeleteEmailTemplateRequest* request,
+    google::protobuf::Empty*) {
+  return Write(context, "DeleteEmailTemplate", [&](Transaction& tx) {
+    LC_RETURN_IF_ERROR(RequireId(request->id(), "template"));
+    return tx.DeleteEmailTemplate(request->id());
+  });
+}
+
+grpc::Status AdminServiceImpl::ListOptInRequests(
+    grpc::ServerContext* context, const v1::ListOptInRequestsRequest* request,
+    v1::ListOptInRequestsResponse* response) {
+  return Read(context, "ListOptInRequests", [&](Transaction& tx) {
+    LC_ASSIGN_OR_RETURN(PageRequest page,
+                        MakePage(request->page_size(), request->page_token()));
+    LC_ASSIGN_OR_RETURN(auto items,
+                        tx.ListOptInRequests(request->entry_point_id(), page));
+    const absl::Time now = clock_.Now();
+    for (auto& item : items.items) item.set_state(StateOf(item, now));
+    FillPage(std::move(items), response->mutable_opt_in_requests(), response);
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::GetOptInRequest(
+    grpc::ServerContext* context, const v1::GetOptInRequestRequest* request,
+    v1::OptInRequest* response) {
+  return Read(context, "GetOptInRequest", [&](Transaction& tx) {
+    LC_RETURN_IF_ERROR(RequireId(request->id(), "opt-in request"));
+    LC_ASSIGN_OR_RETURN(*response, tx.GetOptInRequest(request->id()));
+    response->set_state(StateOf(*response, clock_.Now()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::Status AdminServiceImpl::ListOutboxMessages(
+    grpc::ServerContext* context, const v1::ListOutboxMessagesRequest* request,
+    v1::ListOutboxMessagesResponse* response) {
+  return Read(context, "ListOutboxMessages", [&](Transaction& tx) {
+    LC_ASSIGN_OR_RETURN(PageRequest page,
+                        MakePage(request->page_size(), request->page_token()));
+    LC_ASSIGN_OR_RETURN(auto items, tx.ListOutboxMessages(page));
+    FillPage(std::move(items), response->mutable_messages(), response);
     return absl::OkStatus();
   });
 }

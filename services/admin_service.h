@@ -120,6 +120,39 @@ class AdminServiceImpl final : public v1::AdminService::Service {
                                const v1::ListCaptureLogsRequest* request,
                                v1::ListCaptureLogsResponse* response) override;
 
+  grpc::Status CreateEmailTemplate(
+      grpc::ServerContext* context,
+      const v1::CreateEmailTemplateRequest* request,
+      v1::EmailTemplate* response) override;
+  grpc::Status GetEmailTemplate(grpc::ServerContext* context,
+                                const v1::GetEmailTemplateRequest* request,
+                                v1::EmailTemplate* response) override;
+  grpc::Status ListEmailTemplates(
+      grpc::ServerContext* context,
+      const v1::ListEmailTemplatesRequest* request,
+      v1::ListEmailTemplatesResponse* response) override;
+  grpc::Status UpdateEmailTemplate(
+      grpc::ServerContext* context,
+      const v1::UpdateEmailTemplateRequest* request,
+      v1::EmailTemplate* response) override;
+  grpc::Status DeleteEmailTemplate(
+      grpc::ServerContext* context,
+      const v1::DeleteEmailTemplateRequest* request,
+      google::protobuf::Empty* response) override;
+
+  grpc::Status ListOptInRequests(
+      grpc::ServerContext* context,
+      const v1::ListOptInRequestsRequest* request,
+      v1::ListOptInRequestsResponse* response) override;
+  grpc::Status GetOptInRequest(grpc::ServerContext* context,
+                               const v1::GetOptInRequestRequest* request,
+                               v1::OptInRequest* response) override;
+
+  grpc::Status ListOutboxMessages(
+      grpc::ServerContext* context,
+      const v1::ListOutboxMessagesRequest* request,
+      v1::ListOutboxMessagesResponse* response) override;
+
  private:
   using Work = std::function<absl::Status(storage::Transaction&)>;
 

@@ -78,7 +78,18 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Capture(
   LC_ASSIGN_OR_RETURN(CleanPayload payload,
                       CleanAndValidate(entry_point, request.payload()));
 
-  // TODO(#3): with double opt-in on, queue the confirmation mail instead.
+  if (entry_point.opt_in()) {
+    if (opt_in_step_ == nullptr) {
+      return absl::FailedPreconditionError(
+          "double opt-in is not available on this server");
+    }
+    LC_ASSIGN_OR_RETURN(
+        v1::CaptureLog log,
+        opt_in_step_->Request(*tx, entry_point, payload, request.client()));
+    LC_RETURN_IF_ERROR(tx->Commit());
+    opt_in_step_->Committed();
+    return log;
+  }
   LC_ASSIGN_OR_RETURN(v1::CaptureLog log,
                       Apply(*tx, entry_point, payload, request.client()));
   LC_RETURN_IF_ERROR(tx->Commit());
@@ -96,19 +107,26 @@ absl::StatusOr<v1::Policy> CaptureProcessor::GetPolicy(
   return policy;
 }
 
-absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
-    storage::Transaction& tx, const v1::EntryPoint& entry_point,
-    const CleanPayload& payload, const v1::ClientContext& client) {
-  const absl::Time now = clock_.Now();
-  const Identity identity = IdentityOf(payload);
+absl::Status CaptureProcessor::LockIdentities(storage::Transaction& tx,
+                                              const CleanPayload& payload) {
   // Where the store does not serialise writers, two captures of one person
   // must not both miss each other's lead.
+  const Identity identity = IdentityOf(payload);
   if (!identity.email_key.empty()) {
     LC_RETURN_IF_ERROR(tx.LockIdentity(identity.email_key));
   }
   if (!identity.phone.empty()) {
     LC_RETURN_IF_ERROR(tx.LockIdentity(identity.phone));
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
+    storage::Transaction& tx, const v1::EntryPoint& entry_point,
+    const CleanPayload& payload, const v1::ClientContext& client,
+    absl::string_view known_lead_id) {
+  const absl::Time now = clock_.Now();
+  LC_RETURN_IF_ERROR(LockIdentities(tx, payload));
 
   v1::CaptureLog log;
   log.set_id(NewId());
@@ -119,8 +137,10 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
   *log.mutable_created_at() = ToTimestamp(now);
 
   // An existing contact is subscribed as it is; no lead is made.
-  LC_ASSIGN_OR_RETURN(std::optional<v1::Contact> contact,
-                      MatchContact(tx, entry_point, payload));
+  std::optional<v1::Contact> contact;
+  if (known_lead_id.empty()) {
+    LC_ASSIGN_OR_RETURN(contact, MatchContact(tx, entry_point, payload));
+  }
   if (contact.has_value()) {
     LC_ASSIGN_OR_RETURN(bool subscribed,
                         Subscribe(tx, entry_point, MemberType::kContact,
@@ -133,8 +153,12 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
     return log;
   }
 
-  LC_ASSIGN_OR_RETURN(std::optional<v1::Lead> lead,
-                      MatchLead(tx, entry_point, payload));
+  std::optional<v1::Lead> lead;
+  if (!known_lead_id.empty()) {
+    LC_ASSIGN_OR_RETURN(lead, tx.GetLead(known_lead_id));
+  } else {
+    LC_ASSIGN_OR_RETURN(lead, MatchLead(tx, entry_point, payload));
+  }
   if (lead.has_value()) {
     // The payload never overwrites a known lead; only the team is added.
     const std::string& team = entry_point.target_team_id();
@@ -146,21 +170,7 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
     }
     log.set_outcome(v1::DUPLICATE_LEAD);
   } else {
-    lead.emplace();
-    lead->set_id(NewId());
-    payload.ApplyTo(&*lead);
-    lead->set_status(v1::NEW);
-    lead->set_source(entry_point.lead_source());
-    lead->set_campaign_id(entry_point.campaign_id());
-    if (!entry_point.target_team_id().empty()) {
-      lead->add_team_ids(entry_point.target_team_id());
-    }
-    lead->set_entry_point_id(entry_point.id());
-    *lead->mutable_created_at() = ToTimestamp(now);
-    *lead->mutable_modified_at() = ToTimestamp(now);
-    LC_RETURN_IF_ERROR(tx.CreateLead(*lead));
-    LC_RETURN_IF_ERROR(LogCampaign(tx, entry_point, kLeadCreated,
-                                   MemberType::kLead, lead->id(), "", now));
+    LC_ASSIGN_OR_RETURN(lead, CreateLead(tx, entry_point, payload, now));
     log.set_is_created(true);
     log.set_outcome(v1::CREATED);
   }
@@ -175,6 +185,27 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
   log.set_target_id(lead->id());
   LC_RETURN_IF_ERROR(tx.AddCaptureLog(log));
   return log;
+}
+
+absl::StatusOr<v1::Lead> CaptureProcessor::CreateLead(
+    storage::Transaction& tx, const v1::EntryPoint& entry_point,
+    const CleanPayload& payload, absl::Time now) {
+  v1::Lead lead;
+  lead.set_id(NewId());
+  payload.ApplyTo(&lead);
+  lead.set_status(v1::NEW);
+  lead.set_source(entry_point.lead_source());
+  lead.set_campaign_id(entry_point.campaign_id());
+  if (!entry_point.target_team_id().empty()) {
+    lead.add_team_ids(entry_point.target_team_id());
+  }
+  lead.set_entry_point_id(entry_point.id());
+  *lead.mutable_created_at() = ToTimestamp(now);
+  *lead.mutable_modified_at() = ToTimestamp(now);
+  LC_RETURN_IF_ERROR(tx.CreateLead(lead));
+  LC_RETURN_IF_ERROR(LogCampaign(tx, entry_point, kLeadCreated,
+                                 MemberType::kLead, lead.id(), "", now));
+  return lead;
 }
 
 absl::StatusOr<std::optional<v1::Contact>> CaptureProcessor::MatchContact(

@@ -5,6 +5,7 @@
 #include "leadcapture/v1/capture_service.grpc.pb.h"
 #include "leadcapture/v1/opt_in_service.grpc.pb.h"
 #include "services/capture.h"
+#include "services/opt_in.h"
 
 namespace leadcapture {
 
@@ -25,9 +26,25 @@ class LeadCaptureServiceImpl final : public v1::LeadCaptureService::Service {
   CaptureProcessor& processor_;
 };
 
-// Double opt-in. TODO(#3): confirm, inspect and resend; until then every
-// call answers UNIMPLEMENTED.
-class OptInServiceImpl final : public v1::OptInService::Service {};
+// The double opt-in calls. Thread-safe; `processor` must outlive it.
+class OptInServiceImpl final : public v1::OptInService::Service {
+ public:
+  explicit OptInServiceImpl(OptInProcessor& processor)
+      : processor_(processor) {}
+
+  grpc::Status Confirm(grpc::ServerContext* context,
+                       const v1::ConfirmRequest* request,
+                       v1::ConfirmResponse* response) override;
+  grpc::Status Inspect(grpc::ServerContext* context,
+                       const v1::InspectRequest* request,
+                       v1::InspectResponse* response) override;
+  grpc::Status Resend(grpc::ServerContext* context,
+                      const v1::ResendRequest* request,
+                      v1::ResendResponse* response) override;
+
+ private:
+  OptInProcessor& processor_;
+};
 
 }  // namespace leadcapture
 

@@ -19,6 +19,40 @@ namespace leadcapture {
 namespace {
 
 constexpr absl::string_view kDefaultLeadSource = "Web Site";
+constexpr int kDefaultOptInLifetimeHours = 48;
+// A year: links that live longer are a mistake, not a setting.
+constexpr int kMaxOptInLifetimeHours = 24 * 366;
+
+absl::Status CheckOptInSettings(const v1::EntryPoint& entry_point) {
+  if (entry_point.opt_in_lifetime_hours() < 1 ||
+      entry_point.opt_in_lifetime_hours() > kMaxOptInLifetimeHours) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("opt_in_lifetime_hours: must be from 1 to ",
+                     kMaxOptInLifetimeHours));
+  }
+  const std::string& redirect = entry_point.opt_in_success_redirect_url();
+  if (!redirect.empty() && ((!absl::StartsWith(redirect, "https://") &&
+                             !absl::StartsWith(redirect, "http://")) ||
+                            !IsValidUrl(redirect))) {
+    return absl::InvalidArgumentError(
+        "opt_in_success_redirect_url: must be an http(s) URL");
+  }
+  if (!entry_point.mail_from().empty() &&
+      !IsValidEmail(entry_point.mail_from())) {
+    return absl::InvalidArgumentError(
+        "mail_from: not a valid e-mail address");
+  }
+  if (entry_point.opt_in_success_message().size() > 64 * 1024) {
+    return absl::InvalidArgumentError(
+        "opt_in_success_message: at most 64 KiB");
+  }
+  if (entry_point.opt_in() &&
+      !absl::c_linear_search(entry_point.payload_fields(), "emailAddress")) {
+    return absl::InvalidArgumentError(
+        "opt_in: double opt-in needs emailAddress among the payload fields");
+  }
+  return absl::OkStatus();
+}
 
 std::string CanonicalOrigin(absl::string_view origin) {
   absl::string_view trimmed = absl::StripAsciiWhitespace(origin);
@@ -72,6 +106,10 @@ absl::Status CheckReferences(const v1::EntryPoint& entry_point,
   }
   if (!entry_point.campaign_id().empty()) {
     LC_RETURN_IF_ERROR(tx.GetCampaign(entry_point.campaign_id()).status());
+  }
+  if (!entry_point.opt_in_template_id().empty()) {
+    LC_RETURN_IF_ERROR(
+        tx.GetEmailTemplate(entry_point.opt_in_template_id()).status());
   }
   return absl::OkStatus();
 }
@@ -169,6 +207,11 @@ void ApplyEntryPointDefaults(v1::EntryPoint* entry_point) {
   for (std::string& origin : *entry_point->mutable_allowed_origins()) {
     origin = CanonicalOrigin(origin);
   }
+  if (entry_point->opt_in_lifetime_hours() == 0) {
+    entry_point->set_opt_in_lifetime_hours(kDefaultOptInLifetimeHours);
+  }
+  entry_point->set_mail_from(
+      std::string(absl::StripAsciiWhitespace(entry_point->mail_from())));
 }
 
 absl::Status ValidateEntryPoint(const v1::EntryPoint& entry_point,
@@ -196,6 +239,7 @@ absl::Status ValidateEntryPoint(const v1::EntryPoint& entry_point,
   if (Utf8Length(entry_point.lead_source()) > 255) {
     return absl::InvalidArgumentError("lead_source: at most 255 characters");
   }
+  LC_RETURN_IF_ERROR(CheckOptInSettings(entry_point));
   return CheckReferences(entry_point, tx);
 }
 

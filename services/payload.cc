@@ -166,6 +166,25 @@ std::string CleanPayload::ToJson() const {
   return json.dump();
 }
 
+absl::StatusOr<CleanPayload> CleanPayload::FromJson(absl::string_view json) {
+  nlohmann::ordered_json parsed = nlohmann::ordered_json::parse(
+      json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) {
+    return absl::InternalError("a stored payload is not a JSON object");
+  }
+  CleanPayload payload;
+  for (const auto& [name, value] : parsed.items()) {
+    if (value.is_string()) {
+      payload.Set(name, value.get<std::string>());
+    } else if (value.is_null()) {
+      payload.Set(name, std::nullopt);
+    } else {
+      return absl::InternalError("a stored payload has a non-text value");
+    }
+  }
+  return payload;
+}
+
 void CleanPayload::ApplyTo(v1::Lead* lead) const {
   const google::protobuf::Descriptor* descriptor = lead->GetDescriptor();
   const google::protobuf::Reflection* reflection = lead->GetReflection();

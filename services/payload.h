@@ -29,6 +29,9 @@ class CleanPayload {
   // The payload as a JSON object text, fields in order, null for none.
   std::string ToJson() const;
 
+  // Reads back what ToJson() wrote. INTERNAL for anything else.
+  static absl::StatusOr<CleanPayload> FromJson(absl::string_view json);
+
   // Copies every value onto the lead's field of the same name.
   void ApplyTo(v1::Lead* lead) const;
 

@@ -6,8 +6,11 @@
 // - Optional bools are INTEGER 0/1, NULL when unset.
 // - Lists of strings (payload_fields, required_fields, allowed_origins) are
 //   JSON arrays of strings as TEXT, "[]" when empty.
-// - Enums (Lead.status, CaptureLog.outcome) are their proto numbers.
+// - Enums (Lead.status, CaptureLog.outcome, OutboxMessage.status) are their
+//   proto numbers.
 // - email_key is EmailKey(email_address), kept for matching.
+// - Bytes that need not be text (opt-in token hashes, outbox content) are
+//   BLOBs.
 #include "storage/sqlite_schema.h"
 
 namespace leadcapture::storage {
@@ -164,9 +167,100 @@ CREATE TABLE capture_logs (
 CREATE INDEX capture_logs_entry_point_id ON capture_logs (entry_point_id);
 )sql";
 
+// Double opt-in: the entry point settings, e-mail templates, opt-in
+// requests and the outbox.
+constexpr const char kV2OptIn[] = R"sql(
+CREATE TABLE email_templates (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  body TEXT NOT NULL,
+  is_html INTEGER NOT NULL,
+  created_at INTEGER,
+  modified_at INTEGER
+);
+
+-- The EntryPoint fields 18-26. Rows made before this migration get the
+-- proto defaults. Deleting a template clears the entry points that named
+-- it, as deleting a target list does.
+ALTER TABLE entry_points ADD COLUMN opt_in INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entry_points ADD COLUMN opt_in_template_id TEXT
+    REFERENCES email_templates (id) ON DELETE SET NULL;
+ALTER TABLE entry_points
+    ADD COLUMN opt_in_lifetime_hours INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entry_points
+    ADD COLUMN opt_in_success_message TEXT NOT NULL DEFAULT '';
+ALTER TABLE entry_points
+    ADD COLUMN opt_in_success_redirect_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE entry_points
+    ADD COLUMN create_lead_before_confirmation INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entry_points
+    ADD COLUMN skip_confirmation_if_subscribed INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entry_points
+    ADD COLUMN opt_in_confirm_with_button INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entry_points ADD COLUMN mail_from TEXT NOT NULL DEFAULT '';
+CREATE INDEX entry_points_opt_in_template_id
+    ON entry_points (opt_in_template_id);
+
+-- entry_point_id and lead_id are not foreign keys, as in leads and
+-- capture_logs: a request is consent evidence and outlives both. The
+-- token itself is never stored, only its hash. confirmed_at is NULL while
+-- the request is pending.
+CREATE TABLE opt_in_requests (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  token_hash BLOB NOT NULL UNIQUE,
+  entry_point_id TEXT NOT NULL,
+  email_address TEXT NOT NULL,
+  email_key TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  lead_id TEXT NOT NULL,
+  created_at INTEGER,
+  expires_at INTEGER,
+  confirmed_at INTEGER,
+  client_ip TEXT NOT NULL,
+  user_agent TEXT NOT NULL,
+  confirm_ip TEXT NOT NULL,
+  confirm_user_agent TEXT NOT NULL
+);
+-- The mail limit per address and the search for an earlier confirmation.
+CREATE INDEX opt_in_requests_email_key
+    ON opt_in_requests (entry_point_id, email_key, created_at);
+CREATE INDEX opt_in_requests_entry_point_id
+    ON opt_in_requests (entry_point_id);
+-- The clean-up of expired, unconfirmed requests.
+CREATE INDEX opt_in_requests_unconfirmed_expires_at
+    ON opt_in_requests (expires_at) WHERE confirmed_at IS NULL;
+
+-- content is the whole message (MIME text for mail); it is emptied once
+-- the message is sent or has failed for good. opt_in_request_id is not a
+-- foreign key: the clean-up may delete the request while its mail stays
+-- listed.
+CREATE TABLE outbox_messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  recipient TEXT NOT NULL,
+  sender TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_at INTEGER,
+  last_error TEXT NOT NULL,
+  opt_in_request_id TEXT NOT NULL,
+  created_at INTEGER,
+  sent_at INTEGER,
+  content BLOB NOT NULL
+);
+CREATE INDEX outbox_messages_due
+    ON outbox_messages (status, next_attempt_at);
+)sql";
+
 // Append new scripts at the end; never edit or reorder released ones.
 constexpr const char* const kMigrations[] = {
     kV1Initial,
+    kV2OptIn,
 };
 
 }  // namespace

@@ -420,6 +420,13 @@ class Statement {
     if (value.empty()) return Null();
     return Text(value);
   }
+  // Bytes, not text: compared byte for byte, never read as UTF-8.
+  Statement& Blob(absl::string_view value) {
+    // A null data pointer would bind NULL; an empty value is X''.
+    const char* data = value.data() != nullptr ? value.data() : "";
+    return Check(sqlite3_bind_blob64(stmt_, next_param_++, data, value.size(),
+                                     SQLITE_TRANSIENT));
+  }
   Statement& Int(int64_t value) {
     return Check(sqlite3_bind_int64(stmt_, next_param_++, value));
   }
@@ -482,6 +489,13 @@ class Statement {
     ++column_;
     if (data == nullptr) return "";
     return std::string(reinterpret_cast<const char*>(data), size);
+  }
+  std::string ReadBlob() {
+    const void* data = sqlite3_column_blob(stmt_, column_);
+    int size = sqlite3_column_bytes(stmt_, column_);
+    ++column_;
+    if (data == nullptr) return "";
+    return std::string(static_cast<const char*>(data), size);
   }
   std::optional<bool> ReadOptBool() {
     if (NextIsNull()) {
@@ -547,7 +561,8 @@ namespace {
 struct RecordSql {
   // "seq, id, f1, f2, ..." for SELECT.
   std::string columns;
-  // "INSERT INTO t (id, f1, ...) VALUES (?, ?, ...)".
+  // "INSERT INTO t (id, f1, ..., i1, ...) VALUES (?, ?, ...)", where the
+  // i are the columns that are only written at insert time.
   std::string insert;
   // "UPDATE t SET f1 = ?, ... WHERE id = ?".
   std::string update;
@@ -556,13 +571,19 @@ struct RecordSql {
 };
 
 RecordSql MakeRecordSql(absl::string_view table,
-                        absl::Span<const absl::string_view> fields) {
+                        absl::Span<const absl::string_view> fields,
+                        absl::Span<const absl::string_view> insert_only = {}) {
   RecordSql sql;
   std::string field_list = absl::StrJoin(fields, ", ");
   sql.columns = absl::StrCat("seq, id, ", field_list);
-  std::vector<std::string> placeholders(fields.size() + 1, "?");
+  std::string insert_list = field_list;
+  for (absl::string_view column : insert_only) {
+    absl::StrAppend(&insert_list, ", ", column);
+  }
+  std::vector<std::string> placeholders(fields.size() + insert_only.size() + 1,
+                                        "?");
   sql.insert =
-      absl::StrCat("INSERT INTO ", table, " (id, ", field_list, ") VALUES (",
+      absl::StrCat("INSERT INTO ", table, " (id, ", insert_list, ") VALUES (",
                    absl::StrJoin(placeholders, ", "), ")");
   sql.update =
       absl::StrCat("UPDATE ", table, " SET ", absl::StrJoin(fields, " = ?, "),
@@ -589,7 +610,16 @@ constexpr absl::string_view kEntryPointFields[] = {
     "phone_country",
     "allowed_origins",
     "created_at",
-    "modified_at"};
+    "modified_at",
+    "opt_in",
+    "opt_in_template_id",
+    "opt_in_lifetime_hours",
+    "opt_in_success_message",
+    "opt_in_success_redirect_url",
+    "create_lead_before_confirmation",
+    "skip_confirmation_if_subscribed",
+    "opt_in_confirm_with_button",
+    "mail_from"};
 constexpr absl::string_view kTargetListFields[] = {"name", "description",
                                                    "created_at", "modified_at"};
 constexpr absl::string_view kNamedFields[] = {"name", "created_at",
@@ -625,6 +655,27 @@ constexpr absl::string_view kLeadFields[] = {"salutation_name",
 constexpr absl::string_view kCaptureLogFields[] = {
     "entry_point_id", "target_type", "target_id",  "is_created",  "payload",
     "outcome",        "client_ip",   "user_agent", "description", "created_at"};
+constexpr absl::string_view kEmailTemplateFields[] = {
+    "name", "subject", "body", "is_html", "created_at", "modified_at"};
+// token_hash is written once, at insert.
+constexpr absl::string_view kOptInRequestFields[] = {
+    "entry_point_id", "email_address", "email_key",  "payload",
+    "lead_id",        "created_at",    "expires_at", "confirmed_at",
+    "client_ip",      "user_agent",    "confirm_ip", "confirm_user_agent"};
+constexpr absl::string_view kOptInRequestInsertOnly[] = {"token_hash"};
+// content is read only by claims, and changed only by the Mark* methods.
+constexpr absl::string_view kOutboxMessageFields[] = {"kind",
+                                                      "recipient",
+                                                      "sender",
+                                                      "subject",
+                                                      "status",
+                                                      "attempts",
+                                                      "next_attempt_at",
+                                                      "last_error",
+                                                      "opt_in_request_id",
+                                                      "created_at",
+                                                      "sent_at"};
+constexpr absl::string_view kOutboxMessageInsertOnly[] = {"content"};
 
 const RecordSql& EntryPointSql() {
   static const RecordSql* const sql =
@@ -674,6 +725,24 @@ const RecordSql& CaptureLogSql() {
   return *sql;
 }
 
+const RecordSql& EmailTemplateSql() {
+  static const RecordSql* const sql =
+      new RecordSql(MakeRecordSql("email_templates", kEmailTemplateFields));
+  return *sql;
+}
+
+const RecordSql& OptInRequestSql() {
+  static const RecordSql* const sql = new RecordSql(MakeRecordSql(
+      "opt_in_requests", kOptInRequestFields, kOptInRequestInsertOnly));
+  return *sql;
+}
+
+const RecordSql& OutboxMessageSql() {
+  static const RecordSql* const sql = new RecordSql(MakeRecordSql(
+      "outbox_messages", kOutboxMessageFields, kOutboxMessageInsertOnly));
+  return *sql;
+}
+
 const Timestamp* TimeOrNull(bool has, const Timestamp& time) {
   return has ? &time : nullptr;
 }
@@ -718,7 +787,16 @@ absl::Status BindEntryPoint(const v1::EntryPoint& e, Statement& s) {
       .Text(e.phone_country())
       .Text(allowed_origins)
       .Time(TimeOrNull(e.has_created_at(), e.created_at()))
-      .Time(TimeOrNull(e.has_modified_at(), e.modified_at()));
+      .Time(TimeOrNull(e.has_modified_at(), e.modified_at()))
+      .Bool(e.opt_in())
+      .TextOrNull(e.opt_in_template_id())
+      .Int(e.opt_in_lifetime_hours())
+      .Text(e.opt_in_success_message())
+      .Text(e.opt_in_success_redirect_url())
+      .Bool(e.create_lead_before_confirmation())
+      .Bool(e.skip_confirmation_if_subscribed())
+      .Bool(e.opt_in_confirm_with_button())
+      .Text(e.mail_from());
   return absl::OkStatus();
 }
 
@@ -743,6 +821,15 @@ absl::StatusOr<v1::EntryPoint> ReadEntryPoint(Statement& s) {
   LC_RETURN_IF_ERROR(DecodeList(s.ReadText(), e.mutable_allowed_origins()));
   s.ReadTime([&] { return e.mutable_created_at(); });
   s.ReadTime([&] { return e.mutable_modified_at(); });
+  e.set_opt_in(s.ReadBool());
+  e.set_opt_in_template_id(s.ReadText());
+  e.set_opt_in_lifetime_hours(static_cast<int32_t>(s.ReadInt()));
+  e.set_opt_in_success_message(s.ReadText());
+  e.set_opt_in_success_redirect_url(s.ReadText());
+  e.set_create_lead_before_confirmation(s.ReadBool());
+  e.set_skip_confirmation_if_subscribed(s.ReadBool());
+  e.set_opt_in_confirm_with_button(s.ReadBool());
+  e.set_mail_from(s.ReadText());
   return e;
 }
 
@@ -872,6 +959,99 @@ absl::StatusOr<v1::CaptureLog> ReadCaptureLog(Statement& s) {
   return c;
 }
 
+// Binds the fields of `t` in EmailTemplateSql() order (id excluded).
+void BindEmailTemplate(const v1::EmailTemplate& t, Statement& s) {
+  s.Text(t.name())
+      .Text(t.subject())
+      .Text(t.body())
+      .Bool(t.is_html())
+      .Time(TimeOrNull(t.has_created_at(), t.created_at()))
+      .Time(TimeOrNull(t.has_modified_at(), t.modified_at()));
+}
+
+absl::StatusOr<v1::EmailTemplate> ReadEmailTemplate(Statement& s) {
+  v1::EmailTemplate t;
+  s.Skip();
+  t.set_id(s.ReadText());
+  t.set_name(s.ReadText());
+  t.set_subject(s.ReadText());
+  t.set_body(s.ReadText());
+  t.set_is_html(s.ReadBool());
+  s.ReadTime([&] { return t.mutable_created_at(); });
+  s.ReadTime([&] { return t.mutable_modified_at(); });
+  return t;
+}
+
+// Binds the fields of `r` in OptInRequestSql() order (id and token_hash
+// excluded); `state` is not stored.
+void BindOptInRequest(const v1::OptInRequest& r, Statement& s) {
+  s.Text(r.entry_point_id())
+      .Text(r.email_address())
+      .Text(EmailKey(r.email_address()))
+      .Text(r.payload())
+      .Text(r.lead_id())
+      .Time(TimeOrNull(r.has_created_at(), r.created_at()))
+      .Time(TimeOrNull(r.has_expires_at(), r.expires_at()))
+      .Time(TimeOrNull(r.has_confirmed_at(), r.confirmed_at()))
+      .Text(r.client_ip())
+      .Text(r.user_agent())
+      .Text(r.confirm_ip())
+      .Text(r.confirm_user_agent());
+}
+
+absl::StatusOr<v1::OptInRequest> ReadOptInRequest(Statement& s) {
+  v1::OptInRequest r;
+  s.Skip();
+  r.set_id(s.ReadText());
+  r.set_entry_point_id(s.ReadText());
+  r.set_email_address(s.ReadText());
+  s.Skip();  // email_key
+  r.set_payload(s.ReadText());
+  r.set_lead_id(s.ReadText());
+  s.ReadTime([&] { return r.mutable_created_at(); });
+  s.ReadTime([&] { return r.mutable_expires_at(); });
+  s.ReadTime([&] { return r.mutable_confirmed_at(); });
+  r.set_client_ip(s.ReadText());
+  r.set_user_agent(s.ReadText());
+  r.set_confirm_ip(s.ReadText());
+  r.set_confirm_user_agent(s.ReadText());
+  return r;
+}
+
+// Binds the fields of `m` in OutboxMessageSql() order (id and content
+// excluded).
+void BindOutboxMessage(const v1::OutboxMessage& m, Statement& s) {
+  s.Text(m.kind())
+      .Text(m.recipient())
+      .Text(m.sender())
+      .Text(m.subject())
+      .Int(m.status())
+      .Int(m.attempts())
+      .Time(TimeOrNull(m.has_next_attempt_at(), m.next_attempt_at()))
+      .Text(m.last_error())
+      .Text(m.opt_in_request_id())
+      .Time(TimeOrNull(m.has_created_at(), m.created_at()))
+      .Time(TimeOrNull(m.has_sent_at(), m.sent_at()));
+}
+
+absl::StatusOr<v1::OutboxMessage> ReadOutboxMessage(Statement& s) {
+  v1::OutboxMessage m;
+  s.Skip();
+  m.set_id(s.ReadText());
+  m.set_kind(s.ReadText());
+  m.set_recipient(s.ReadText());
+  m.set_sender(s.ReadText());
+  m.set_subject(s.ReadText());
+  m.set_status(static_cast<v1::OutboxStatus>(s.ReadInt()));
+  m.set_attempts(static_cast<int32_t>(s.ReadInt()));
+  s.ReadTime([&] { return m.mutable_next_attempt_at(); });
+  m.set_last_error(s.ReadText());
+  m.set_opt_in_request_id(s.ReadText());
+  s.ReadTime([&] { return m.mutable_created_at(); });
+  s.ReadTime([&] { return m.mutable_sent_at(); });
+  return m;
+}
+
 // Gives a store error a message that names the record, keeping its code.
 absl::Status Describe(absl::Status status, absl::string_view already_exists,
                       absl::string_view missing_reference) {
@@ -923,6 +1103,7 @@ class SqliteTransaction : public Transaction {
   // Entry points.
 
   absl::Status CreateEntryPoint(const v1::EntryPoint& entry_point) override {
+    LC_RETURN_IF_ERROR(CheckEmailTemplateReference(entry_point));
     LC_ASSIGN_OR_RETURN(Statement s, Prepare(EntryPointSql().insert));
     s.Text(entry_point.id());
     LC_RETURN_IF_ERROR(BindEntryPoint(entry_point, s));
@@ -948,6 +1129,7 @@ class SqliteTransaction : public Transaction {
   }
 
   absl::Status UpdateEntryPoint(const v1::EntryPoint& entry_point) override {
+    LC_RETURN_IF_ERROR(CheckEmailTemplateReference(entry_point));
     LC_ASSIGN_OR_RETURN(Statement s, Prepare(EntryPointSql().update));
     LC_RETURN_IF_ERROR(BindEntryPoint(entry_point, s));
     s.Text(entry_point.id());
@@ -1241,6 +1423,194 @@ class SqliteTransaction : public Transaction {
                                         entry_point_id, page, ReadCaptureLog);
   }
 
+  // E-mail templates.
+
+  absl::Status CreateEmailTemplate(
+      const v1::EmailTemplate& email_template) override {
+    LC_ASSIGN_OR_RETURN(Statement s, Prepare(EmailTemplateSql().insert));
+    s.Text(email_template.id());
+    BindEmailTemplate(email_template, s);
+    return Describe(s.Run(),
+                    AlreadyExists("e-mail template", email_template.id()), "");
+  }
+
+  absl::StatusOr<v1::EmailTemplate> GetEmailTemplate(
+      absl::string_view id) override {
+    return GetById<v1::EmailTemplate>(EmailTemplateSql(), "e-mail template", id,
+                                      ReadEmailTemplate);
+  }
+
+  absl::StatusOr<Page<v1::EmailTemplate>> ListEmailTemplates(
+      const PageRequest& page) override {
+    return ListAll<v1::EmailTemplate>(EmailTemplateSql(), page,
+                                      ReadEmailTemplate);
+  }
+
+  absl::Status UpdateEmailTemplate(
+      const v1::EmailTemplate& email_template) override {
+    LC_ASSIGN_OR_RETURN(Statement s, Prepare(EmailTemplateSql().update));
+    BindEmailTemplate(email_template, s);
+    s.Text(email_template.id());
+    LC_RETURN_IF_ERROR(s.Run());
+    if (s.Changes() == 0) {
+      return NotFound("e-mail template", email_template.id());
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status DeleteEmailTemplate(absl::string_view id) override {
+    // The foreign key clears entry points' opt_in_template_id.
+    return DeleteById("email_templates", "e-mail template", id);
+  }
+
+  // Double opt-in requests.
+
+  absl::Status CreateOptInRequest(const v1::OptInRequest& request,
+                                  absl::string_view token_hash) override {
+    LC_ASSIGN_OR_RETURN(Statement s, Prepare(OptInRequestSql().insert));
+    s.Text(request.id());
+    BindOptInRequest(request, s);
+    s.Blob(token_hash);
+    absl::Status status = s.Run();
+    // SQLite names the column that clashed; the hash itself is never shown.
+    if (absl::IsAlreadyExists(status) &&
+        absl::StrContains(status.message(), "token_hash")) {
+      return absl::AlreadyExistsError(
+          "an opt-in request with this token hash already exists");
+    }
+    return Describe(status, AlreadyExists("opt-in request", request.id()), "");
+  }
+
+  absl::StatusOr<v1::OptInRequest> GetOptInRequest(
+      absl::string_view id) override {
+    return GetById<v1::OptInRequest>(OptInRequestSql(), "opt-in request", id,
+                                     ReadOptInRequest);
+  }
+
+  absl::StatusOr<std::optional<v1::OptInRequest>> FindOptInRequestByTokenHash(
+      absl::string_view token_hash) override {
+    LC_ASSIGN_OR_RETURN(Statement s, Prepare(OptInRequestSql().select +
+                                             "WHERE token_hash = ?"));
+    s.Blob(token_hash);
+    return ReadOne<v1::OptInRequest>(s, ReadOptInRequest);
+  }
+
+  absl::StatusOr<std::optional<v1::OptInRequest>> FindConfirmedOptInRequest(
+      absl::string_view entry_point_id, absl::string_view email_key) override {
+    LC_ASSIGN_OR_RETURN(Statement s,
+                        Prepare(OptInRequestSql().select +
+                                "WHERE entry_point_id = ? AND email_key = ?"
+                                " AND confirmed_at IS NOT NULL"
+                                " ORDER BY created_at, seq LIMIT 1"));
+    s.Text(entry_point_id).Text(email_key);
+    return ReadOne<v1::OptInRequest>(s, ReadOptInRequest);
+  }
+
+  absl::StatusOr<int64_t> CountOptInRequestsSince(
+      absl::string_view entry_point_id, absl::string_view email_key,
+      absl::Time since) override {
+    LC_ASSIGN_OR_RETURN(Statement s,
+                        Prepare("SELECT COUNT(*) FROM opt_in_requests"
+                                " WHERE entry_point_id = ? AND email_key = ?"
+                                " AND created_at >= ?"));
+    s.Text(entry_point_id).Text(email_key).Time(since);
+    LC_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return absl::InternalError("COUNT(*) gave no row");
+    return s.ReadInt();
+  }
+
+  absl::Status UpdateOptInRequest(const v1::OptInRequest& request) override {
+    LC_ASSIGN_OR_RETURN(Statement s, Prepare(OptInRequestSql().update));
+    BindOptInRequest(request, s);
+    s.Text(request.id());
+    LC_RETURN_IF_ERROR(s.Run());
+    if (s.Changes() == 0) return NotFound("opt-in request", request.id());
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<Page<v1::OptInRequest>> ListOptInRequests(
+      absl::string_view entry_point_id, const PageRequest& page) override {
+    if (entry_point_id.empty()) {
+      return ListAll<v1::OptInRequest>(OptInRequestSql(), page,
+                                       ReadOptInRequest);
+    }
+    return ListFiltered<v1::OptInRequest>(OptInRequestSql(), "entry_point_id",
+                                          entry_point_id, page,
+                                          ReadOptInRequest);
+  }
+
+  absl::StatusOr<int64_t> DeleteUnconfirmedOptInRequestsBefore(
+      absl::Time before) override {
+    LC_ASSIGN_OR_RETURN(
+        Statement s, Prepare("DELETE FROM opt_in_requests"
+                             " WHERE confirmed_at IS NULL AND expires_at < ?"));
+    LC_RETURN_IF_ERROR(s.Time(before).Run());
+    return s.Changes();
+  }
+
+  // The outbox.
+
+  absl::Status EnqueueOutboxMessage(const v1::OutboxMessage& message,
+                                    absl::string_view content) override {
+    LC_ASSIGN_OR_RETURN(Statement s, Prepare(OutboxMessageSql().insert));
+    s.Text(message.id());
+    BindOutboxMessage(message, s);
+    s.Blob(content);
+    return Describe(s.Run(), AlreadyExists("outbox message", message.id()), "");
+  }
+
+  absl::StatusOr<std::vector<OutboxItem>> ClaimOutboxMessages(
+      absl::Time now, absl::Time lease_until, int limit) override {
+    LC_ASSIGN_OR_RETURN(std::vector<OutboxItem> items,
+                        SelectDueOutboxMessages(now, limit));
+
+    // The writer lock taken at BEGIN IMMEDIATE keeps other claims out
+    // between the SELECT above and these updates.
+    for (OutboxItem& item : items) {
+      LC_ASSIGN_OR_RETURN(
+          Statement s, Prepare("UPDATE outbox_messages SET next_attempt_at = ?,"
+                               " attempts = attempts + 1 WHERE id = ?"));
+      LC_RETURN_IF_ERROR(s.Time(lease_until).Text(item.message.id()).Run());
+      FromMicros(absl::ToUnixMicros(lease_until),
+                 item.message.mutable_next_attempt_at());
+      item.message.set_attempts(item.message.attempts() + 1);
+    }
+    return items;
+  }
+
+  absl::Status MarkOutboxMessageSent(absl::string_view id,
+                                     absl::Time now) override {
+    LC_ASSIGN_OR_RETURN(Statement s,
+                        Prepare("UPDATE outbox_messages SET status = ?,"
+                                " sent_at = ?, content = X'' WHERE id = ?"));
+    s.Int(v1::SENT).Time(now).Text(id);
+    return UpdateOutboxMessage(s, id);
+  }
+
+  absl::Status MarkOutboxMessageFailed(absl::string_view id,
+                                       absl::string_view error,
+                                       absl::Time next_attempt_at,
+                                       bool give_up) override {
+    if (give_up) {
+      LC_ASSIGN_OR_RETURN(
+          Statement s, Prepare("UPDATE outbox_messages SET status = ?,"
+                               " last_error = ?, content = X'' WHERE id = ?"));
+      s.Int(v1::FAILED).Text(error).Text(id);
+      return UpdateOutboxMessage(s, id);
+    }
+    LC_ASSIGN_OR_RETURN(Statement s,
+                        Prepare("UPDATE outbox_messages SET last_error = ?,"
+                                " next_attempt_at = ? WHERE id = ?"));
+    s.Text(error).Time(next_attempt_at).Text(id);
+    return UpdateOutboxMessage(s, id);
+  }
+
+  absl::StatusOr<Page<v1::OutboxMessage>> ListOutboxMessages(
+      const PageRequest& page) override {
+    return ListAll<v1::OutboxMessage>(OutboxMessageSql(), page,
+                                      ReadOutboxMessage);
+  }
+
  private:
   // FAILED_PRECONDITION once the transaction has ended, or when SQLite
   // rolled it back by itself after an error (then nothing more may run in
@@ -1414,6 +1784,50 @@ class SqliteTransaction : public Transaction {
         .Time(TimeOrNull(named.has_created_at(), named.created_at()))
         .Time(TimeOrNull(named.has_modified_at(), named.modified_at()));
     return Describe(s.Run(), AlreadyExists(kind, named.id()), "");
+  }
+
+  // FAILED_PRECONDITION when the entry point names an e-mail template that
+  // does not exist. Checked beforehand because SQLite's foreign key error
+  // does not say which reference failed.
+  absl::Status CheckEmailTemplateReference(const v1::EntryPoint& e) {
+    if (e.opt_in_template_id().empty()) return absl::OkStatus();
+    LC_ASSIGN_OR_RETURN(bool exists,
+                        Exists("email_templates", e.opt_in_template_id()));
+    if (exists) return absl::OkStatus();
+    return absl::FailedPreconditionError(
+        absl::StrCat("e-mail template ", e.opt_in_template_id(), " not found"));
+  }
+
+  // Runs `s`, an UPDATE of the outbox message `id`; NOT_FOUND if there is
+  // none.
+  static absl::Status UpdateOutboxMessage(Statement& s, absl::string_view id) {
+    LC_RETURN_IF_ERROR(s.Run());
+    if (s.Changes() == 0) return NotFound("outbox message", id);
+    return absl::OkStatus();
+  }
+
+  // The QUEUED messages due at `now` (an unset next_attempt_at is due at
+  // once), oldest first, with their content.
+  absl::StatusOr<std::vector<OutboxItem>> SelectDueOutboxMessages(
+      absl::Time now, int limit) {
+    std::vector<OutboxItem> items;
+    if (limit <= 0) return items;
+    LC_ASSIGN_OR_RETURN(
+        Statement s,
+        Prepare(absl::StrCat(
+            "SELECT ", OutboxMessageSql().columns,
+            ", content FROM outbox_messages WHERE status = ?"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " ORDER BY created_at, seq LIMIT ?")));
+    s.Int(v1::QUEUED).Time(now).Int(limit);
+    while (true) {
+      LC_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) return items;
+      OutboxItem item;
+      LC_ASSIGN_OR_RETURN(item.message, ReadOutboxMessage(s));
+      item.content = s.ReadBlob();
+      items.push_back(std::move(item));
+    }
   }
 
   absl::Status CheckMembershipReferences(absl::string_view target_list_id,

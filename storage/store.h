@@ -52,6 +52,12 @@ struct Page {
   std::string next_page_token;
 };
 
+// A claimed outbox message and its content.
+struct OutboxItem {
+  v1::OutboxMessage message;
+  std::string content;
+};
+
 // Lead or contact, as target list members and capture targets are.
 enum class MemberType { kLead, kContact };
 
@@ -68,6 +74,11 @@ struct Membership {
 // as a duplicate check cannot race another writer, in this process or
 // another.
 enum class TransactionMode { kReadOnly, kReadWrite };
+
+// The answer of storage methods a backend has not built yet.
+inline absl::Status Unbuilt() {
+  return absl::UnimplementedError("not supported by this store yet");
+}
 
 // A unit of work. Not thread-safe: one thread uses it at a time.
 class Transaction {
@@ -86,8 +97,9 @@ class Transaction {
   virtual absl::Status LockIdentity(absl::string_view identity) = 0;
 
   // Entry points. api_key is unique. Create and Update give
-  // FAILED_PRECONDITION when target_list_id names no target list; the team
-  // and campaign ids are not checked.
+  // FAILED_PRECONDITION when target_list_id names no target list or
+  // opt_in_template_id no e-mail template; the team and campaign ids are
+  // not checked.
   virtual absl::Status CreateEntryPoint(const v1::EntryPoint& entry_point) = 0;
   virtual absl::StatusOr<v1::EntryPoint> GetEntryPoint(
       absl::string_view id) = 0;
@@ -179,6 +191,74 @@ class Transaction {
   // Only logs whose entry_point_id is this one, when it is not empty.
   virtual absl::StatusOr<Page<v1::CaptureLog>> ListCaptureLogs(
       absl::string_view entry_point_id, const PageRequest& page) = 0;
+
+  // E-mail templates. Deleting one clears opt_in_template_id of the entry
+  // points that named it.
+  virtual absl::Status CreateEmailTemplate(
+      const v1::EmailTemplate& email_template) { return Unbuilt(); }
+  virtual absl::StatusOr<v1::EmailTemplate> GetEmailTemplate(
+      absl::string_view id) { return Unbuilt(); }
+  virtual absl::StatusOr<Page<v1::EmailTemplate>> ListEmailTemplates(
+      const PageRequest& page) { return Unbuilt(); }
+  virtual absl::Status UpdateEmailTemplate(
+      const v1::EmailTemplate& email_template) { return Unbuilt(); }
+  virtual absl::Status DeleteEmailTemplate(absl::string_view id) { return Unbuilt(); }
+
+  // Double opt-in requests. The store keeps `token_hash` (unique; ALREADY
+  // EXISTS for a repeat) and EmailKey(email_address) beside the record; the
+  // `state` field is not stored (the caller derives it).
+  virtual absl::Status CreateOptInRequest(const v1::OptInRequest& request,
+                                          absl::string_view token_hash) { return Unbuilt(); }
+  virtual absl::StatusOr<v1::OptInRequest> GetOptInRequest(
+      absl::string_view id) { return Unbuilt(); }
+  // The request with this token hash; nullopt if none.
+  virtual absl::StatusOr<std::optional<v1::OptInRequest>>
+  FindOptInRequestByTokenHash(absl::string_view token_hash) { return Unbuilt(); }
+  // The oldest confirmed request (smallest created_at, then first stored)
+  // of this entry point and e-mail key; nullopt if none.
+  virtual absl::StatusOr<std::optional<v1::OptInRequest>>
+  FindConfirmedOptInRequest(absl::string_view entry_point_id,
+                            absl::string_view email_key) { return Unbuilt(); }
+  // How many requests of this entry point and e-mail key were created at or
+  // after `since`.
+  virtual absl::StatusOr<int64_t> CountOptInRequestsSince(
+      absl::string_view entry_point_id, absl::string_view email_key,
+      absl::Time since) { return Unbuilt(); }
+  // Replaces the stored fields (lead_id, confirmed_at, confirm_ip,
+  // confirm_user_agent ...) of the request with this id.
+  virtual absl::Status UpdateOptInRequest(const v1::OptInRequest& request) { return Unbuilt(); }
+  // Only requests whose entry_point_id is this one, when it is not empty.
+  virtual absl::StatusOr<Page<v1::OptInRequest>> ListOptInRequests(
+      absl::string_view entry_point_id, const PageRequest& page) { return Unbuilt(); }
+  // Deletes unconfirmed requests whose expires_at is before `before`.
+  // Returns how many.
+  virtual absl::StatusOr<int64_t> DeleteUnconfirmedOptInRequestsBefore(
+      absl::Time before) { return Unbuilt(); }
+
+  // The outbox. `content` is the whole message (for mail: the MIME text with
+  // CRLF line ends); it is kept until the message is sent or fails for good.
+  // The Mark* methods give NOT_FOUND for an unknown id.
+  virtual absl::Status EnqueueOutboxMessage(const v1::OutboxMessage& message,
+                                            absl::string_view content) { return Unbuilt(); }
+  // Takes up to `limit` QUEUED messages whose next_attempt_at is at or
+  // before `now` (or unset), oldest first (smallest created_at, then first
+  // stored), and makes them invisible to other claims until `lease_until`
+  // (by moving their next_attempt_at there) and counts the attempt; returns
+  // them so updated. Concurrent claims, in this process or another, never get
+  // the same message while its lease runs.
+  virtual absl::StatusOr<std::vector<OutboxItem>> ClaimOutboxMessages(
+      absl::Time now, absl::Time lease_until, int limit) { return Unbuilt(); }
+  // Marks a message SENT at `now` and erases its content; last_error stays.
+  virtual absl::Status MarkOutboxMessageSent(absl::string_view id,
+                                             absl::Time now) { return Unbuilt(); }
+  // Records a failed attempt: the message stays QUEUED until
+  // `next_attempt_at`, or becomes FAILED (content erased) when `give_up`.
+  virtual absl::Status MarkOutboxMessageFailed(absl::string_view id,
+                                               absl::string_view error,
+                                               absl::Time next_attempt_at,
+                                               bool give_up) { return Unbuilt(); }
+  virtual absl::StatusOr<Page<v1::OutboxMessage>> ListOutboxMessages(
+      const PageRequest& page) { return Unbuilt(); }
 };
 
 // A database. Thread-safe: many threads may hold transactions at once.
@@ -191,10 +271,24 @@ class Store {
       TransactionMode mode) = 0;
 };
 
+// How OpenStore finds a MySQL password, which is never part of the URL.
+struct OpenStoreOptions {
+  // A file holding the password (a final line break is not part of it).
+  // When empty, the environment gives it: LEADCAPTURE_DB_PASSWORD, else
+  // the file named by LEADCAPTURE_DB_PASSWORD_FILE, else no password.
+  std::string password_file;
+};
+
 // Opens the store a database URL names and brings its schema up to date:
-// "sqlite:PATH" (the file is created if missing) or "sqlite::memory:".
-// INVALID_ARGUMENT for a URL of no known kind.
+// "sqlite:PATH" (the file is created if missing), "sqlite::memory:", or a
+// MySQL/MariaDB server as ParseMySqlUrl (mysql_store.h) reads it:
+// "mysql://USER@HOST:PORT/DATABASE" or
+// "mysql://USER@localhost/DATABASE?socket=PATH". INVALID_ARGUMENT for a URL
+// of no known kind or a password file that cannot be read; UNAVAILABLE
+// when the server cannot be reached.
 absl::StatusOr<std::unique_ptr<Store>> OpenStore(absl::string_view url);
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(
+    absl::string_view url, const OpenStoreOptions& options);
 
 }  // namespace leadcapture::storage
 

@@ -3,18 +3,23 @@
 #include <openssl/rand.h>
 
 #include <cstdlib>
-#include <vector>
 
 #include "services/util/log.h"
 
 namespace leadcapture {
 
-std::string RandomHex(std::size_t bytes) {
-  std::vector<unsigned char> buffer(bytes);
-  if (RAND_bytes(buffer.data(), static_cast<int>(buffer.size())) != 1) {
+std::string RandomBytes(std::size_t count) {
+  std::string buffer(count, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(buffer.data()),
+                 static_cast<int>(buffer.size())) != 1) {
     LogError("the CSPRNG failed; cannot make secure identifiers");
     std::abort();
   }
+  return buffer;
+}
+
+std::string RandomHex(std::size_t bytes) {
+  const std::string buffer = RandomBytes(bytes);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
   out.reserve(bytes * 2);

@@ -7,6 +7,9 @@
 
 namespace leadcapture {
 
+// `count` random bytes from OpenSSL's CSPRNG. Aborts if the CSPRNG fails.
+std::string RandomBytes(std::size_t count);
+
 // `bytes` random bytes from OpenSSL's CSPRNG, as lowercase hex
 // (2 * bytes characters). Aborts if the CSPRNG fails, as nothing secure can
 // be made then.

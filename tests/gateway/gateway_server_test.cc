@@ -2,13 +2,9 @@
 // talks real HTTP to it.
 #include "gateway/gateway_server.h"
 
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "services/util/clock.h"
 #include "tests/gateway/fake_backend.h"
+#include "tests/gateway/raw_http.h"
 
 namespace leadcapture::gateway {
 namespace {
@@ -70,32 +67,6 @@ void ExpectError(const httplib::Result& result, int status,
   EXPECT_FALSE(error["message"].get<std::string>().empty());
   EXPECT_EQ(result->get_header_value("X-Status-Reason"),
             error["message"].get<std::string>());
-}
-
-// Sends `request` as it is to 127.0.0.1:`port` and returns all that comes
-// back until the server closes the connection (5 s at most).
-std::string RawExchange(int port, const std::string& request) {
-  const int sock = socket(AF_INET, SOCK_STREAM, 0);
-  EXPECT_GE(sock, 0);
-  timeval timeout{5, 0};
-  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  std::string response;
-  if (connect(sock, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
-          0 &&
-      send(sock, request.data(), request.size(), 0) ==
-          static_cast<ssize_t>(request.size())) {
-    char buffer[4096];
-    ssize_t n;
-    while ((n = recv(sock, buffer, sizeof(buffer), 0)) > 0) {
-      response.append(buffer, n);
-    }
-  }
-  close(sock);
-  return response;
 }
 
 class GatewayServerTest : public ::testing::Test {

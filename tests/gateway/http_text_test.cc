@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 namespace leadcapture::gateway {
 namespace {
 
@@ -19,6 +22,36 @@ TEST(IsJsonContentTypeTest, RejectsOtherMediaTypes) {
   EXPECT_FALSE(IsJsonContentType("application/jsonx"));
   EXPECT_FALSE(IsJsonContentType("application/json-patch+json"));
   EXPECT_FALSE(IsJsonContentType("multipart/form-data; a=application/json"));
+}
+
+TEST(IsFormContentTypeTest, AcceptsFormEncodingWithAnyCaseAndParameters) {
+  EXPECT_TRUE(IsFormContentType("application/x-www-form-urlencoded"));
+  EXPECT_TRUE(
+      IsFormContentType("Application/X-WWW-Form-URLEncoded; charset=UTF-8"));
+  EXPECT_FALSE(IsFormContentType(""));
+  EXPECT_FALSE(IsFormContentType("application/json"));
+  EXPECT_FALSE(IsFormContentType("multipart/form-data; boundary=x"));
+}
+
+TEST(FormFieldValuesTest, FindsEveryValueOfTheField) {
+  EXPECT_EQ(FormFieldValues("token=abc", "token"),
+            std::vector<std::string>{"abc"});
+  EXPECT_EQ(FormFieldValues("a=1&token=x&b&token=&token", "token"),
+            (std::vector<std::string>{"x", "", ""}));
+  EXPECT_TRUE(FormFieldValues("tokens=abc&Token=x", "token").empty());
+  EXPECT_TRUE(FormFieldValues("", "token").empty());
+}
+
+TEST(FormFieldValuesTest, DecodesPercentEscapesAndPlus) {
+  EXPECT_EQ(FormFieldValues("t%6Fken=a%2Bb+c%3C%e2%80%94", "token"),
+            std::vector<std::string>{"a+b c<\xE2\x80\x94"});
+}
+
+TEST(FormFieldValuesTest, KeepsMalformedEscapes) {
+  EXPECT_EQ(FormFieldValues("token=%G1%4%", "token"),
+            std::vector<std::string>{"%G1%4%"});
+  EXPECT_EQ(FormFieldValues("token=a%00b", "token"),
+            std::vector<std::string>{std::string("a\0b", 3)});
 }
 
 TEST(SafeHeaderValueTest, DropsLineBreaksAndControlBytes) {

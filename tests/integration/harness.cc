@@ -354,7 +354,8 @@ absl::Status Deployment::StartDaemonOnce() {
   if (http_port_ == 0) http_port_ = PickFreePort();
   const std::vector<std::pair<std::string, std::string>> settings = {
       {"grpc_address", grpc_address()},
-      {"database", "sqlite:" + database_path_},
+      {"database", options_.database_url.empty() ? "sqlite:" + database_path_
+                                                 : options_.database_url},
       {"admin_token_file", token_file_},
       {"public_url", absl::StrCat("http://127.0.0.1:", http_port_)},
   };
@@ -367,6 +368,10 @@ absl::Status Deployment::StartDaemonOnce() {
     } else {
       process.argv.push_back(absl::StrCat("--", name, "=", value));
     }
+  }
+  if (!options_.database_password.empty()) {
+    process.env.push_back("LEADCAPTURE_DB_PASSWORD=" +
+                          options_.database_password);
   }
   process.argv.insert(process.argv.end(), options_.daemon_flags.begin(),
                       options_.daemon_flags.end());
@@ -501,11 +506,28 @@ std::string Deployment::Logs() const {
   return logs;
 }
 
+bool MySqlBackendChosen() {
+  const char* backend = getenv("LEADCAPTURE_TEST_BACKEND");
+  return backend != nullptr && absl::string_view(backend) == "mysql";
+}
+
 void DeploymentTest::SetUp() {
   // A peer that closes early must give an error, not kill the test.
   signal(SIGPIPE, SIG_IGN);
+  Deployment::Options options = DeploymentOptions();
+  if (MySqlBackendChosen() && options.database_url.empty()) {
+    if (MySqlTestsSwitchedOff()) {
+      GTEST_SKIP() << "LEADCAPTURE_TEST_MYSQL=off";
+    }
+    absl::StatusOr<std::unique_ptr<ScratchDatabase>> database =
+        ScratchDatabase::Create();
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::move(database).value();
+    options.database_url = database_->url();
+    options.database_password = database_->options().password;
+  }
   dir_ = std::make_unique<TempDir>();
-  deployment_ = std::make_unique<Deployment>(dir_->path(), DeploymentOptions());
+  deployment_ = std::make_unique<Deployment>(dir_->path(), options);
   absl::Status status = deployment_->Start();
   ASSERT_TRUE(status.ok()) << status << "\n" << deployment_->Logs();
 }
@@ -518,6 +540,7 @@ void DeploymentTest::TearDown() {
   }
   deployment_.reset();
   dir_.reset();
+  database_.reset();
 }
 
 json DeploymentTest::MustLeadctl(const std::vector<std::string>& args) {

@@ -1,6 +1,11 @@
 // The end-to-end harness: runs the real leadcaptured, leadcapture-gateway
 // and leadctl binaries as child processes on free loopback ports, each test
-// with its own SQLite file, admin token and working directory.
+// with its own database, admin token and working directory.
+//
+// The database is a SQLite file, or, when LEADCAPTURE_TEST_BACKEND=mysql,
+// a MySQL/MariaDB database of the test's own on the server that
+// LEADCAPTURE_TEST_MYSQL_URL names (tests/testing/mysql_test_server.h);
+// ctest runs every end-to-end test both ways.
 #ifndef LEADCAPTURE_TESTS_INTEGRATION_HARNESS_H_
 #define LEADCAPTURE_TESTS_INTEGRATION_HARNESS_H_
 
@@ -20,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/testing/mysql_test_server.h"
 
 namespace leadcapture::testing {
 
@@ -137,10 +143,17 @@ absl::StatusOr<std::vector<std::string>> ListServicesByReflection(
     const std::shared_ptr<grpc::Channel>& channel);
 
 // A running leadcaptured with a gateway in front of it, on free ports, with
-// a SQLite file and an admin token file in `dir`.
+// an admin token file (and a SQLite file, unless another database is
+// given) in `dir`.
 class Deployment {
  public:
   struct Options {
+    // The database URL; empty for a SQLite file in the directory. Several
+    // deployments may share one MySQL database.
+    std::string database_url;
+    // The password of a MySQL database_url, handed to leadcaptured in
+    // LEADCAPTURE_DB_PASSWORD.
+    std::string database_password;
     // Extra leadcaptured flags ("--name=value").
     std::vector<std::string> daemon_flags;
     // Extra gateway flags ("--name=value").
@@ -216,7 +229,8 @@ class Deployment {
 // After a failure the servers' logs are printed and the directory kept.
 class DeploymentTest : public ::testing::Test {
  protected:
-  // Override to start the servers with other settings.
+  // Override to start the servers with other settings. SetUp fills in
+  // the database of LEADCAPTURE_TEST_BACKEND unless database_url is set.
   virtual Deployment::Options DeploymentOptions() const { return {}; }
 
   void SetUp() override;
@@ -255,8 +269,14 @@ class DeploymentTest : public ::testing::Test {
 
  private:
   std::unique_ptr<TempDir> dir_;
+  // The test's MySQL database (LEADCAPTURE_TEST_BACKEND=mysql).
+  std::unique_ptr<ScratchDatabase> database_;
   std::unique_ptr<Deployment> deployment_;
 };
+
+// Whether LEADCAPTURE_TEST_BACKEND=mysql puts the end-to-end tests on
+// MySQL/MariaDB.
+bool MySqlBackendChosen();
 
 // The capture route of an API key.
 std::string CapturePath(const std::string& api_key);

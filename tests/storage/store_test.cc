@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -222,6 +223,113 @@ v1::CaptureLog MakeCaptureLog(const std::string& id,
   c.set_description("duplicate of lead-1");
   *c.mutable_created_at() = Time(100);
   return c;
+}
+
+// The absl::Time of a Timestamp.
+absl::Time ToTime(const Timestamp& time) {
+  return absl::FromUnixSeconds(time.seconds()) +
+         absl::Nanoseconds(time.nanos());
+}
+
+v1::EmailTemplate MakeEmailTemplate(const std::string& id) {
+  v1::EmailTemplate t;
+  t.set_id(id);
+  t.set_name(absl::StrCat("Welcome ", id, " ", kEmoji));
+  t.set_subject(absl::StrCat("Please confirm, {Person.firstName} ", kEmoji));
+  t.set_body(
+      "<p>Hello {Person.firstName},</p>\n"
+      "<p><a href=\"{optInUrl}\">Confirm</a> \xE2\x80\x93 {optInDate}</p>");
+  t.set_is_html(true);
+  *t.mutable_created_at() = Time(110);
+  *t.mutable_modified_at() = Time(120);
+  return t;
+}
+
+// `e` with every opt-in setting (fields 18-26) set to a non-default value.
+v1::EntryPoint WithOptIn(v1::EntryPoint e, const std::string& template_id) {
+  e.set_opt_in(true);
+  e.set_opt_in_template_id(template_id);
+  e.set_opt_in_lifetime_hours(72);
+  e.set_opt_in_success_message(
+      absl::StrCat("**Thank you!** You are subscribed ", kEmoji, "\n\n- one"));
+  e.set_opt_in_success_redirect_url("https://example.com/thanks?a=1&b=2");
+  e.set_create_lead_before_confirmation(true);
+  e.set_skip_confirmation_if_subscribed(true);
+  e.set_opt_in_confirm_with_button(true);
+  e.set_mail_from(absl::StrCat("\"News ", kEmoji, "\" <news@example.com>"));
+  return e;
+}
+
+// A token hash as the opt-in service makes them: SHA-256, lowercase hex.
+std::string TokenHash(int n) {
+  std::string hash = absl::StrCat("9f86d081884c7d659a2feaa0c55ad015", n);
+  hash.resize(64, 'a');
+  return hash;
+}
+
+// A pending request: every field but the confirmation ones set.
+v1::OptInRequest MakeOptInRequest(const std::string& id,
+                                  const std::string& entry_point_id,
+                                  const std::string& email,
+                                  Timestamp created_at) {
+  v1::OptInRequest r;
+  r.set_id(id);
+  r.set_entry_point_id(entry_point_id);
+  r.set_email_address(email);
+  r.set_payload(absl::StrCat("{\"emailAddress\":\"", email,
+                             "\",\"firstName\":\"", kEmoji, "\"}"));
+  *r.mutable_created_at() = created_at;
+  *r.mutable_expires_at() =
+      AtMicros(absl::ToUnixMicros(ToTime(created_at) + absl::Hours(48)));
+  r.set_client_ip("2001:db8::1");
+  r.set_user_agent(absl::StrCat("Mozilla/5.0 ", kEmoji));
+  return r;
+}
+
+// `r` confirmed at `confirmed_at`, with every confirmation field set.
+v1::OptInRequest Confirmed(v1::OptInRequest r, Timestamp confirmed_at) {
+  r.set_lead_id(absl::StrCat("lead-of-", r.id()));
+  *r.mutable_confirmed_at() = confirmed_at;
+  r.set_confirm_ip("192.0.2.7");
+  r.set_confirm_user_agent("Mail scanner; \"quoted\"");
+  return r;
+}
+
+// What the store gives back for `r`: the state is not stored.
+v1::OptInRequest Stored(v1::OptInRequest r) {
+  r.clear_state();
+  return r;
+}
+
+// A QUEUED mail made at Time(created_seconds), due at once.
+v1::OutboxMessage MakeOutboxMessage(const std::string& id,
+                                    int64_t created_seconds) {
+  v1::OutboxMessage m;
+  m.set_id(id);
+  m.set_kind("mail");
+  m.set_recipient(absl::StrCat("J\xC3\xBCrgen.", id, "@Example.com"));
+  m.set_sender("news@example.com");
+  m.set_subject(absl::StrCat("Please confirm ", kEmoji));
+  m.set_status(v1::QUEUED);
+  m.set_opt_in_request_id("oir-1");
+  *m.mutable_created_at() = Time(created_seconds);
+  *m.mutable_next_attempt_at() = Time(created_seconds);
+  return m;
+}
+
+// The MIME text of a mail, CRLF line ends, raw UTF-8 in the body.
+std::string MailContent(const std::string& id) {
+  return absl::StrCat(
+      "From: news@example.com\r\nTo: ", id,
+      "@example.com\r\nSubject: =?UTF-8?B?UGxlYXNlIGNvbmZpcm0g8J+YgA==?=\r\n"
+      "Content-Type: text/plain; charset=UTF-8\r\n\r\nHello ",
+      kEmoji, "\r\n.\r\n");
+}
+
+std::vector<std::string> ClaimedIds(const std::vector<OutboxItem>& items) {
+  std::vector<std::string> ids;
+  for (const OutboxItem& item : items) ids.push_back(item.message.id());
+  return ids;
 }
 
 template <typename T>
@@ -909,6 +1017,682 @@ TEST_P(StoreTest, CaptureLogsRoundTripAndFilterByEntryPoint) {
   EXPECT_THAT(tx->AddCaptureLog(a), StatusIs(absl::StatusCode::kAlreadyExists));
 }
 
+// -- E-mail templates and entry point opt-in settings ----------------------
+
+TEST_P(StoreTest, EmailTemplateRoundTripsEveryField) {
+  const v1::EmailTemplate t = MakeEmailTemplate("tpl-1");
+  v1::EmailTemplate text = MakeEmailTemplate("tpl-2");
+  text.set_is_html(false);
+  text.clear_created_at();
+  text.clear_modified_at();
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    LC_ASSERT_OK(tx->CreateEmailTemplate(t));
+    LC_ASSERT_OK(tx->CreateEmailTemplate(text));
+    LC_ASSERT_OK(tx->Commit());
+  }
+
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Read());
+  EXPECT_THAT(tx->GetEmailTemplate("tpl-1"), IsOkAndHolds(EqualsProto(t)));
+  LC_ASSERT_OK_AND_ASSIGN(v1::EmailTemplate got, tx->GetEmailTemplate("tpl-2"));
+  EXPECT_THAT(got, EqualsProto(text));
+  EXPECT_FALSE(got.has_created_at());
+  LC_ASSERT_OK_AND_ASSIGN(Page<v1::EmailTemplate> page,
+                          tx->ListEmailTemplates(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(2));
+  EXPECT_THAT(page.items[0], EqualsProto(t));
+  EXPECT_THAT(page.items[1], EqualsProto(text));
+  EXPECT_THAT(page.next_page_token, IsEmpty());
+}
+
+TEST_P(StoreTest, MissingEmailTemplateIsNotFoundNamingTheKind) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  EXPECT_THAT(tx->GetEmailTemplate("tpl-1"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("e-mail template tpl-1 not found")));
+  EXPECT_THAT(tx->UpdateEmailTemplate(MakeEmailTemplate("tpl-1")),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("tpl-1")));
+  EXPECT_THAT(tx->DeleteEmailTemplate("tpl-1"),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("tpl-1")));
+}
+
+TEST_P(StoreTest, CreateEmailTemplateWithTakenIdIsAlreadyExists) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-1")));
+  EXPECT_THAT(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-1")),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+}
+
+TEST_P(StoreTest, UpdateEmailTemplateReplacesEveryField) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-1")));
+  LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-2")));
+
+  v1::EmailTemplate changed;
+  changed.set_id("tpl-1");
+  changed.set_name("Plain");
+  changed.set_subject("Confirm");
+  changed.set_body(absl::StrCat("Click {optInUrl} ", kEmoji));
+  *changed.mutable_modified_at() = Time(130);
+  LC_ASSERT_OK(tx->UpdateEmailTemplate(changed));
+
+  EXPECT_THAT(tx->GetEmailTemplate("tpl-1"),
+              IsOkAndHolds(EqualsProto(changed)));
+  EXPECT_THAT(tx->GetEmailTemplate("tpl-2"),
+              IsOkAndHolds(EqualsProto(MakeEmailTemplate("tpl-2"))));
+}
+
+TEST_P(StoreTest, DeleteEmailTemplateRemovesItAndClearsEntryPoints) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-1")));
+  LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-2")));
+  const v1::EntryPoint uses1 =
+      WithOptIn(MinimalEntryPoint("ep-1", "key-1"), "tpl-1");
+  const v1::EntryPoint uses2 =
+      WithOptIn(MinimalEntryPoint("ep-2", "key-2"), "tpl-2");
+  LC_ASSERT_OK(tx->CreateEntryPoint(uses1));
+  LC_ASSERT_OK(tx->CreateEntryPoint(uses2));
+
+  LC_ASSERT_OK(tx->DeleteEmailTemplate("tpl-1"));
+
+  EXPECT_THAT(tx->GetEmailTemplate("tpl-1"),
+              StatusIs(absl::StatusCode::kNotFound));
+  LC_ASSERT_OK_AND_ASSIGN(auto templates, tx->ListEmailTemplates(FirstPage()));
+  EXPECT_THAT(Ids(templates), ElementsAre("tpl-2"));
+  v1::EntryPoint cleared = uses1;
+  cleared.clear_opt_in_template_id();
+  EXPECT_THAT(tx->GetEntryPoint("ep-1"), IsOkAndHolds(EqualsProto(cleared)));
+  EXPECT_THAT(tx->GetEntryPoint("ep-2"), IsOkAndHolds(EqualsProto(uses2)));
+}
+
+TEST_P(StoreTest, ListEmailTemplatesPages) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  for (int i = 0; i < 3; ++i) {
+    LC_ASSERT_OK(
+        tx->CreateEmailTemplate(MakeEmailTemplate(absl::StrCat("tpl-", i))));
+  }
+  LC_ASSERT_OK_AND_ASSIGN(auto page1, tx->ListEmailTemplates(FirstPage(2)));
+  EXPECT_THAT(Ids(page1), ElementsAre("tpl-0", "tpl-1"));
+  ASSERT_THAT(page1.next_page_token, Not(IsEmpty()));
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto page2, tx->ListEmailTemplates(NextPage(page1.next_page_token, 2)));
+  EXPECT_THAT(Ids(page2), ElementsAre("tpl-2"));
+  EXPECT_THAT(page2.next_page_token, IsEmpty());
+}
+
+TEST_P(StoreTest, EntryPointRoundTripsOptInSettings) {
+  const v1::EntryPoint e =
+      WithOptIn(FullEntryPoint("ep-1", "key-1", "list-1"), "tpl-1");
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    LC_ASSERT_OK(tx->CreateTargetList(MakeTargetList("list-1")));
+    LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-1")));
+    LC_ASSERT_OK(tx->CreateEntryPoint(e));
+    LC_ASSERT_OK(tx->Commit());
+  }
+
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Read());
+  EXPECT_THAT(tx->GetEntryPoint("ep-1"), IsOkAndHolds(EqualsProto(e)));
+  EXPECT_THAT(tx->FindEntryPointByApiKey("key-1"),
+              IsOkAndHolds(Optional(EqualsProto(e))));
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListEntryPoints(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(1));
+  EXPECT_THAT(page.items[0], EqualsProto(e));
+}
+
+TEST_P(StoreTest, OptInWithoutTemplateRoundTrips) {
+  const v1::EntryPoint e = WithOptIn(MinimalEntryPoint("ep-1", "key-1"), "");
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateEntryPoint(e));
+  EXPECT_THAT(tx->GetEntryPoint("ep-1"), IsOkAndHolds(EqualsProto(e)));
+}
+
+TEST_P(StoreTest, UpdateEntryPointReplacesOptInSettings) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-1")));
+  LC_ASSERT_OK(tx->CreateEmailTemplate(MakeEmailTemplate("tpl-2")));
+  const v1::EntryPoint plain = MinimalEntryPoint("ep-1", "key-1");
+  LC_ASSERT_OK(tx->CreateEntryPoint(plain));
+
+  const v1::EntryPoint opted = WithOptIn(plain, "tpl-2");
+  LC_ASSERT_OK(tx->UpdateEntryPoint(opted));
+  EXPECT_THAT(tx->GetEntryPoint("ep-1"), IsOkAndHolds(EqualsProto(opted)));
+
+  LC_ASSERT_OK(tx->UpdateEntryPoint(plain));
+  EXPECT_THAT(tx->GetEntryPoint("ep-1"), IsOkAndHolds(EqualsProto(plain)));
+}
+
+TEST_P(StoreTest, EntryPointWithUnknownOptInTemplateFailsPrecondition) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  EXPECT_THAT(tx->CreateEntryPoint(
+                  WithOptIn(MinimalEntryPoint("ep-1", "key-1"), "tpl-9")),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("e-mail template tpl-9 not found")));
+  EXPECT_THAT(tx->GetEntryPoint("ep-1"), StatusIs(absl::StatusCode::kNotFound));
+
+  LC_ASSERT_OK(tx->CreateEntryPoint(MinimalEntryPoint("ep-1", "key-1")));
+  EXPECT_THAT(
+      tx->UpdateEntryPoint(
+          WithOptIn(MinimalEntryPoint("ep-1", "key-1"), "tpl-9")),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("tpl-9")));
+  EXPECT_THAT(tx->GetEntryPoint("ep-1"),
+              IsOkAndHolds(EqualsProto(MinimalEntryPoint("ep-1", "key-1"))));
+}
+
+// -- Double opt-in requests -------------------------------------------------
+
+TEST_P(StoreTest, OptInRequestRoundTripsEveryFieldButState) {
+  v1::OptInRequest pending =
+      MakeOptInRequest("oir-1", "ep-1", "Ann@Example.org", Time(0));
+  pending.set_state(v1::PENDING);
+  v1::OptInRequest confirmed = Confirmed(
+      MakeOptInRequest("oir-2", "ep-1", "Bob@Example.org", Time(1)), Time(2));
+  confirmed.set_state(v1::CONFIRMED);
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    LC_ASSERT_OK(tx->CreateOptInRequest(pending, TokenHash(1)));
+    LC_ASSERT_OK(tx->CreateOptInRequest(confirmed, TokenHash(2)));
+    LC_ASSERT_OK(tx->Commit());
+  }
+
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Read());
+  LC_ASSERT_OK_AND_ASSIGN(v1::OptInRequest got, tx->GetOptInRequest("oir-1"));
+  EXPECT_THAT(got, EqualsProto(Stored(pending)));
+  EXPECT_FALSE(got.has_confirmed_at());
+  EXPECT_THAT(tx->GetOptInRequest("oir-2"),
+              IsOkAndHolds(EqualsProto(Stored(confirmed))));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(TokenHash(2)),
+              IsOkAndHolds(Optional(EqualsProto(Stored(confirmed)))));
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOptInRequests("", FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(2));
+  EXPECT_THAT(page.items[0], EqualsProto(Stored(pending)));
+  EXPECT_THAT(page.items[1], EqualsProto(Stored(confirmed)));
+}
+
+TEST_P(StoreTest, MissingOptInRequestIsNotFoundNamingTheKind) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  EXPECT_THAT(tx->GetOptInRequest("oir-1"),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("opt-in request oir-1 not found")));
+  EXPECT_THAT(tx->UpdateOptInRequest(
+                  MakeOptInRequest("oir-1", "ep-1", "a@example.org", Time(0))),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("oir-1")));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(TokenHash(1)),
+              IsOkAndHolds(Eq(std::nullopt)));
+}
+
+TEST_P(StoreTest, CreateOptInRequestWithTakenTokenHashIsAlreadyExists) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateOptInRequest(
+      MakeOptInRequest("oir-1", "ep-1", "a@example.org", Time(0)),
+      TokenHash(1)));
+
+  EXPECT_THAT(
+      tx->CreateOptInRequest(
+          MakeOptInRequest("oir-2", "ep-2", "b@example.org", Time(1)),
+          TokenHash(1)),
+      StatusIs(absl::StatusCode::kAlreadyExists, Not(HasSubstr(TokenHash(1)))));
+  EXPECT_THAT(tx->CreateOptInRequest(
+                  MakeOptInRequest("oir-1", "ep-1", "a@example.org", Time(0)),
+                  TokenHash(2)),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(tx->GetOptInRequest("oir-2"),
+              StatusIs(absl::StatusCode::kNotFound));
+  LC_EXPECT_OK(tx->CreateOptInRequest(
+      MakeOptInRequest("oir-2", "ep-2", "b@example.org", Time(1)),
+      TokenHash(3)));
+}
+
+TEST_P(StoreTest, FindOptInRequestByTokenHashComparesBytesExactly) {
+  const v1::OptInRequest r =
+      MakeOptInRequest("oir-1", "ep-1", "a@example.org", Time(0));
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateOptInRequest(r, TokenHash(1)));
+
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(TokenHash(1)),
+              IsOkAndHolds(Optional(EqualsProto(r))));
+  std::string upper = TokenHash(1);
+  for (char& c : upper) c = absl::ascii_toupper(static_cast<unsigned char>(c));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(upper),
+              IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(TokenHash(1).substr(0, 63)),
+              IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(""),
+              IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash("' OR '1'='1"),
+              IsOkAndHolds(Eq(std::nullopt)));
+}
+
+TEST_P(StoreTest, UpdateOptInRequestRecordsConfirmationKeepingTokenHash) {
+  const v1::OptInRequest pending =
+      MakeOptInRequest("oir-1", "ep-1", "a@example.org", Time(0));
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateOptInRequest(pending, TokenHash(1)));
+  LC_ASSERT_OK(tx->CreateOptInRequest(
+      MakeOptInRequest("oir-2", "ep-1", "a@example.org", Time(1)),
+      TokenHash(2)));
+
+  const v1::OptInRequest confirmed = Confirmed(pending, Time(60));
+  LC_ASSERT_OK(tx->UpdateOptInRequest(confirmed));
+
+  EXPECT_THAT(tx->GetOptInRequest("oir-1"),
+              IsOkAndHolds(EqualsProto(confirmed)));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(TokenHash(1)),
+              IsOkAndHolds(Optional(EqualsProto(confirmed))));
+  EXPECT_THAT(tx->GetOptInRequest("oir-2"),
+              IsOkAndHolds(EqualsProto(MakeOptInRequest(
+                  "oir-2", "ep-1", "a@example.org", Time(1)))));
+
+  // Back to pending: an unset time is stored unset.
+  LC_ASSERT_OK(tx->UpdateOptInRequest(pending));
+  LC_ASSERT_OK_AND_ASSIGN(v1::OptInRequest got, tx->GetOptInRequest("oir-1"));
+  EXPECT_THAT(got, EqualsProto(pending));
+  EXPECT_FALSE(got.has_confirmed_at());
+}
+
+TEST_P(StoreTest, FindConfirmedOptInRequestPicksOldestOfEntryPointAndKey) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  const std::vector<v1::OptInRequest> requests = {
+      // Unconfirmed, the oldest of ep-1 and ann.
+      MakeOptInRequest("pending", "ep-1", "ann@example.org", Time(10)),
+      Confirmed(MakeOptInRequest("newer", "ep-1", "ANN@example.org", Time(30)),
+                Time(31)),
+      // Confirmed last, created before "newer".
+      Confirmed(MakeOptInRequest("oldest", "ep-1", "Ann@Example.org", Time(20)),
+                Time(99)),
+      Confirmed(
+          MakeOptInRequest("same-time", "ep-1", "ann@example.org", Time(20)),
+          Time(21)),
+      Confirmed(
+          MakeOptInRequest("other-ep", "ep-2", "ann@example.org", Time(0)),
+          Time(1)),
+      Confirmed(
+          MakeOptInRequest("other-key", "ep-1", "bob@example.org", Time(0)),
+          Time(1)),
+  };
+  int n = 0;
+  for (const v1::OptInRequest& r : requests) {
+    LC_ASSERT_OK(tx->CreateOptInRequest(r, TokenHash(n++)));
+  }
+
+  LC_ASSERT_OK_AND_ASSIGN(auto found, tx->FindConfirmedOptInRequest(
+                                          "ep-1", EmailKey("ann@example.org")));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id(), "oldest");
+  EXPECT_THAT(*found, EqualsProto(requests[2]));
+  EXPECT_THAT(tx->FindConfirmedOptInRequest("ep-2", "ann@example.org"),
+              IsOkAndHolds(Optional(EqualsProto(requests[4]))));
+  EXPECT_THAT(tx->FindConfirmedOptInRequest("ep-3", "ann@example.org"),
+              IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(tx->FindConfirmedOptInRequest("ep-1", "carl@example.org"),
+              IsOkAndHolds(Eq(std::nullopt)));
+  // Keys are compared exactly; the caller makes them with EmailKey.
+  EXPECT_THAT(tx->FindConfirmedOptInRequest("ep-1", "Ann@Example.org"),
+              IsOkAndHolds(Eq(std::nullopt)));
+}
+
+TEST_P(StoreTest, FindConfirmedOptInRequestIgnoresPendingOnes) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->CreateOptInRequest(
+      MakeOptInRequest("oir-1", "ep-1", "ann@example.org", Time(0)),
+      TokenHash(1)));
+  EXPECT_THAT(tx->FindConfirmedOptInRequest("ep-1", "ann@example.org"),
+              IsOkAndHolds(Eq(std::nullopt)));
+}
+
+TEST_P(StoreTest, CountOptInRequestsSinceCountsFromTheBoundaryOn) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  const std::vector<v1::OptInRequest> requests = {
+      MakeOptInRequest("r0", "ep-1", "ann@example.org", Time(0)),
+      MakeOptInRequest("r100", "ep-1", "ann@example.org", Time(100)),
+      Confirmed(MakeOptInRequest("r200", "ep-1", "ANN@example.org", Time(200)),
+                Time(201)),
+      MakeOptInRequest("other-ep", "ep-2", "ann@example.org", Time(200)),
+      MakeOptInRequest("other-key", "ep-1", "bob@example.org", Time(200)),
+  };
+  int n = 0;
+  for (const v1::OptInRequest& r : requests) {
+    LC_ASSERT_OK(tx->CreateOptInRequest(r, TokenHash(n++)));
+  }
+  const std::string key = EmailKey("Ann@Example.org");
+  const absl::Time at100 = ToTime(Time(100));
+
+  EXPECT_THAT(tx->CountOptInRequestsSince("ep-1", key, ToTime(Time(0))),
+              IsOkAndHolds(3));
+  EXPECT_THAT(tx->CountOptInRequestsSince("ep-1", key, at100), IsOkAndHolds(2));
+  EXPECT_THAT(
+      tx->CountOptInRequestsSince("ep-1", key, at100 + absl::Microseconds(1)),
+      IsOkAndHolds(1));
+  EXPECT_THAT(
+      tx->CountOptInRequestsSince("ep-1", key, at100 - absl::Microseconds(1)),
+      IsOkAndHolds(2));
+  EXPECT_THAT(tx->CountOptInRequestsSince(
+                  "ep-1", key, ToTime(Time(200)) + absl::Microseconds(1)),
+              IsOkAndHolds(0));
+  EXPECT_THAT(tx->CountOptInRequestsSince("ep-2", key, ToTime(Time(0))),
+              IsOkAndHolds(1));
+  EXPECT_THAT(tx->CountOptInRequestsSince("ep-3", key, absl::InfinitePast()),
+              IsOkAndHolds(0));
+}
+
+TEST_P(StoreTest, DeleteUnconfirmedOptInRequestsBeforeKeepsConfirmedAndLive) {
+  // MakeOptInRequest's requests expire 48 hours after creation.
+  const int64_t kLifetime = 48 * 3600;
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    const std::vector<v1::OptInRequest> requests = {
+        MakeOptInRequest("expired-1", "ep-1", "a@example.org", Time(0)),
+        MakeOptInRequest("expired-2", "ep-2", "b@example.org", Time(50)),
+        // Expires exactly at the cut-off.
+        MakeOptInRequest("at-cutoff", "ep-1", "c@example.org", Time(100)),
+        MakeOptInRequest("live", "ep-1", "d@example.org", Time(101)),
+        Confirmed(
+            MakeOptInRequest("confirmed", "ep-1", "e@example.org", Time(0)),
+            Time(10)),
+    };
+    int n = 0;
+    for (const v1::OptInRequest& r : requests) {
+      LC_ASSERT_OK(tx->CreateOptInRequest(r, TokenHash(n++)));
+    }
+    LC_ASSERT_OK(tx->Commit());
+  }
+  const absl::Time cutoff = ToTime(Time(100 + kLifetime));
+
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    EXPECT_THAT(tx->DeleteUnconfirmedOptInRequestsBefore(cutoff),
+                IsOkAndHolds(2));
+    LC_ASSERT_OK(tx->Commit());
+  }
+
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOptInRequests("", FirstPage()));
+  EXPECT_THAT(Ids(page), ElementsAre("at-cutoff", "live", "confirmed"));
+  EXPECT_THAT(tx->FindOptInRequestByTokenHash(TokenHash(0)),
+              IsOkAndHolds(Eq(std::nullopt)));
+  EXPECT_THAT(tx->DeleteUnconfirmedOptInRequestsBefore(cutoff),
+              IsOkAndHolds(0));
+  EXPECT_THAT(tx->DeleteUnconfirmedOptInRequestsBefore(absl::InfiniteFuture()),
+              IsOkAndHolds(2));
+}
+
+TEST_P(StoreTest, ListOptInRequestsFiltersByEntryPointAndPages) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  int n = 0;
+  for (const char* ep : {"ep-1", "ep-2", "ep-1", "ep-1"}) {
+    LC_ASSERT_OK(tx->CreateOptInRequest(
+        MakeOptInRequest(absl::StrCat("oir-", n), ep, "a@example.org", Time(n)),
+        TokenHash(n)));
+    ++n;
+  }
+
+  LC_ASSERT_OK_AND_ASSIGN(auto page1,
+                          tx->ListOptInRequests("ep-1", FirstPage(2)));
+  EXPECT_THAT(Ids(page1), ElementsAre("oir-0", "oir-2"));
+  ASSERT_THAT(page1.next_page_token, Not(IsEmpty()));
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto page2,
+      tx->ListOptInRequests("ep-1", NextPage(page1.next_page_token, 2)));
+  EXPECT_THAT(Ids(page2), ElementsAre("oir-3"));
+  EXPECT_THAT(page2.next_page_token, IsEmpty());
+  LC_ASSERT_OK_AND_ASSIGN(auto ep2, tx->ListOptInRequests("ep-2", FirstPage()));
+  EXPECT_THAT(Ids(ep2), ElementsAre("oir-1"));
+  LC_ASSERT_OK_AND_ASSIGN(auto all, tx->ListOptInRequests("", FirstPage()));
+  EXPECT_THAT(Ids(all), ElementsAre("oir-0", "oir-1", "oir-2", "oir-3"));
+}
+
+// -- Outbox -----------------------------------------------------------------
+
+TEST_P(StoreTest, OutboxMessageRoundTripsAndIsClaimedWithItsContent) {
+  const v1::OutboxMessage m = MakeOutboxMessage("mail-1", 0);
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    LC_ASSERT_OK(tx->EnqueueOutboxMessage(m, MailContent("mail-1")));
+    LC_ASSERT_OK(tx->Commit());
+  }
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Read());
+    LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOutboxMessages(FirstPage()));
+    ASSERT_THAT(page.items, SizeIs(1));
+    EXPECT_THAT(page.items[0], EqualsProto(m));
+    EXPECT_FALSE(page.items[0].has_sent_at());
+  }
+
+  const absl::Time lease_until = ToTime(Time(60));
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK_AND_ASSIGN(
+      std::vector<OutboxItem> claimed,
+      tx->ClaimOutboxMessages(ToTime(Time(1)), lease_until, 10));
+  ASSERT_THAT(claimed, SizeIs(1));
+  v1::OutboxMessage leased = m;
+  leased.set_attempts(1);
+  *leased.mutable_next_attempt_at() = Time(60);
+  EXPECT_THAT(claimed[0].message, EqualsProto(leased));
+  EXPECT_EQ(claimed[0].content, MailContent("mail-1"));
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOutboxMessages(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(1));
+  EXPECT_THAT(page.items[0], EqualsProto(leased));
+}
+
+TEST_P(StoreTest, EnqueueOutboxMessageWithTakenIdIsAlreadyExists) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-1", 0), "a"));
+  EXPECT_THAT(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-1", 1), "b"),
+              StatusIs(absl::StatusCode::kAlreadyExists, HasSubstr("mail-1")));
+}
+
+TEST_P(StoreTest, ClaimTakesDueQueuedMessagesOldestFirstUpToTheLimit) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  v1::OutboxMessage later = MakeOutboxMessage("later", 0);
+  *later.mutable_next_attempt_at() = Time(11);
+  v1::OutboxMessage failed = MakeOutboxMessage("failed", 0);
+  failed.set_status(v1::FAILED);
+  v1::OutboxMessage sent = MakeOutboxMessage("sent", 0);
+  sent.set_status(v1::SENT);
+  *sent.mutable_sent_at() = Time(1);
+  for (const v1::OutboxMessage& m :
+       {MakeOutboxMessage("third", 5), MakeOutboxMessage("first", 2),
+        MakeOutboxMessage("second", 2), later, failed, sent}) {
+    LC_ASSERT_OK(tx->EnqueueOutboxMessage(m, MailContent(m.id())));
+  }
+  const absl::Time now = ToTime(Time(10));
+  const absl::Time lease_until = ToTime(Time(70));
+
+  LC_ASSERT_OK_AND_ASSIGN(auto first,
+                          tx->ClaimOutboxMessages(now, lease_until, 2));
+  EXPECT_THAT(ClaimedIds(first), ElementsAre("first", "second"));
+  for (const OutboxItem& item : first) {
+    EXPECT_EQ(item.content, MailContent(item.message.id()));
+    EXPECT_EQ(item.message.attempts(), 1);
+    EXPECT_THAT(item.message.next_attempt_at(), EqualsProto(Time(70)));
+  }
+  LC_ASSERT_OK_AND_ASSIGN(auto second,
+                          tx->ClaimOutboxMessages(now, lease_until, 10));
+  EXPECT_THAT(ClaimedIds(second), ElementsAre("third"));
+  EXPECT_THAT(tx->ClaimOutboxMessages(now, lease_until, 10),
+              IsOkAndHolds(IsEmpty()));
+  EXPECT_THAT(tx->ClaimOutboxMessages(ToTime(Time(1000)), lease_until, 0),
+              IsOkAndHolds(IsEmpty()));
+  // "later" is due at 11.
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto at11, tx->ClaimOutboxMessages(ToTime(Time(11)), lease_until, 10));
+  EXPECT_THAT(ClaimedIds(at11), ElementsAre("later"));
+  // Once every lease has run out, all QUEUED ones are due again, in order
+  // of creation; FAILED and SENT ones never are.
+  LC_ASSERT_OK_AND_ASSIGN(auto all,
+                          tx->ClaimOutboxMessages(absl::InfiniteFuture(),
+                                                  absl::InfiniteFuture(), 10));
+  EXPECT_THAT(ClaimedIds(all),
+              ElementsAre("later", "first", "second", "third"));
+}
+
+TEST_P(StoreTest, ClaimedMessageIsClaimedAgainOnlyWhenItsLeaseEnds) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-1", 0),
+                                        MailContent("mail-1")));
+  const absl::Time lease_end = ToTime(Time(60));
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto first, tx->ClaimOutboxMessages(ToTime(Time(0)), lease_end, 10));
+  ASSERT_THAT(ClaimedIds(first), ElementsAre("mail-1"));
+
+  EXPECT_THAT(tx->ClaimOutboxMessages(lease_end - absl::Microseconds(1),
+                                      lease_end + absl::Seconds(60), 10),
+              IsOkAndHolds(IsEmpty()));
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto again,
+      tx->ClaimOutboxMessages(lease_end, lease_end + absl::Seconds(60), 10));
+  ASSERT_THAT(again, SizeIs(1));
+  EXPECT_EQ(again[0].message.attempts(), 2);
+  EXPECT_THAT(again[0].message.next_attempt_at(), EqualsProto(Time(120)));
+  EXPECT_EQ(again[0].content, MailContent("mail-1"));
+}
+
+TEST_P(StoreTest, MessageWithUnsetNextAttemptIsDueAtOnce) {
+  v1::OutboxMessage m = MakeOutboxMessage("mail-1", 0);
+  m.clear_next_attempt_at();
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(m, "content"));
+  LC_ASSERT_OK_AND_ASSIGN(auto listed, tx->ListOutboxMessages(FirstPage()));
+  ASSERT_THAT(listed.items, SizeIs(1));
+  EXPECT_FALSE(listed.items[0].has_next_attempt_at());
+
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      tx->ClaimOutboxMessages(absl::InfinitePast(), ToTime(Time(60)), 10));
+  EXPECT_THAT(ClaimedIds(claimed), ElementsAre("mail-1"));
+}
+
+TEST_P(StoreTest, UncommittedClaimLeavesMessageDue) {
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    LC_ASSERT_OK(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-1", 0),
+                                          MailContent("mail-1")));
+    LC_ASSERT_OK(tx->Commit());
+  }
+  {
+    LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+    LC_ASSERT_OK_AND_ASSIGN(
+        auto claimed,
+        tx->ClaimOutboxMessages(ToTime(Time(0)), ToTime(Time(60)), 10));
+    ASSERT_THAT(claimed, SizeIs(1));
+  }
+
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto claimed,
+      tx->ClaimOutboxMessages(ToTime(Time(0)), ToTime(Time(60)), 10));
+  ASSERT_THAT(claimed, SizeIs(1));
+  EXPECT_EQ(claimed[0].message.attempts(), 1);
+}
+
+TEST_P(StoreTest, MarkOutboxMessageSentKeepsLastErrorAndEndsClaims) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  const v1::OutboxMessage m = MakeOutboxMessage("mail-1", 0);
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(m, MailContent("mail-1")));
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-2", 0),
+                                        MailContent("mail-2")));
+  LC_ASSERT_OK(
+      tx->ClaimOutboxMessages(ToTime(Time(0)), ToTime(Time(60)), 1).status());
+  const std::string error = absl::StrCat("421 try again later ", kEmoji);
+  LC_ASSERT_OK(tx->MarkOutboxMessageFailed("mail-1", error, ToTime(Time(30)),
+                                           /*give_up=*/false));
+
+  LC_ASSERT_OK(tx->MarkOutboxMessageSent("mail-1", ToTime(Time(31))));
+
+  v1::OutboxMessage sent = m;
+  sent.set_status(v1::SENT);
+  sent.set_attempts(1);
+  sent.set_last_error(error);
+  *sent.mutable_next_attempt_at() = Time(30);
+  *sent.mutable_sent_at() = Time(31);
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOutboxMessages(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(2));
+  EXPECT_THAT(page.items[0], EqualsProto(sent));
+  LC_ASSERT_OK_AND_ASSIGN(auto claimed,
+                          tx->ClaimOutboxMessages(absl::InfiniteFuture(),
+                                                  absl::InfiniteFuture(), 10));
+  EXPECT_THAT(ClaimedIds(claimed), ElementsAre("mail-2"));
+}
+
+TEST_P(StoreTest, MarkOutboxMessageFailedReschedulesTheNextAttempt) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-1", 0),
+                                        MailContent("mail-1")));
+  LC_ASSERT_OK(
+      tx->ClaimOutboxMessages(ToTime(Time(0)), ToTime(Time(60)), 10).status());
+
+  LC_ASSERT_OK(tx->MarkOutboxMessageFailed("mail-1", "connection refused",
+                                           ToTime(Time(5)), /*give_up=*/false));
+
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOutboxMessages(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(1));
+  EXPECT_EQ(page.items[0].status(), v1::QUEUED);
+  EXPECT_EQ(page.items[0].last_error(), "connection refused");
+  EXPECT_EQ(page.items[0].attempts(), 1);
+  EXPECT_THAT(page.items[0].next_attempt_at(), EqualsProto(Time(5)));
+  EXPECT_THAT(tx->ClaimOutboxMessages(ToTime(Time(4)), ToTime(Time(60)), 10),
+              IsOkAndHolds(IsEmpty()));
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto again,
+      tx->ClaimOutboxMessages(ToTime(Time(5)), ToTime(Time(60)), 10));
+  ASSERT_THAT(again, SizeIs(1));
+  EXPECT_EQ(again[0].message.attempts(), 2);
+  EXPECT_EQ(again[0].message.last_error(), "connection refused");
+  EXPECT_EQ(again[0].content, MailContent("mail-1"));
+}
+
+TEST_P(StoreTest, MarkOutboxMessageFailedGivingUpEndsClaims) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-1", 0),
+                                        MailContent("mail-1")));
+  LC_ASSERT_OK(
+      tx->ClaimOutboxMessages(ToTime(Time(0)), ToTime(Time(60)), 10).status());
+
+  LC_ASSERT_OK(tx->MarkOutboxMessageFailed("mail-1", "550 no such user",
+                                           ToTime(Time(5)), /*give_up=*/true));
+
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOutboxMessages(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(1));
+  EXPECT_EQ(page.items[0].status(), v1::FAILED);
+  EXPECT_EQ(page.items[0].last_error(), "550 no such user");
+  EXPECT_EQ(page.items[0].attempts(), 1);
+  EXPECT_FALSE(page.items[0].has_sent_at());
+  EXPECT_THAT(tx->ClaimOutboxMessages(absl::InfiniteFuture(),
+                                      absl::InfiniteFuture(), 10),
+              IsOkAndHolds(IsEmpty()));
+}
+
+TEST_P(StoreTest, MarkingUnknownOutboxMessageIsNotFound) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  LC_ASSERT_OK(tx->EnqueueOutboxMessage(MakeOutboxMessage("mail-1", 0), "a"));
+  EXPECT_THAT(tx->MarkOutboxMessageSent("mail-9", ToTime(Time(1))),
+              StatusIs(absl::StatusCode::kNotFound,
+                       HasSubstr("outbox message mail-9 not found")));
+  for (bool give_up : {false, true}) {
+    EXPECT_THAT(
+        tx->MarkOutboxMessageFailed("mail-9", "x", ToTime(Time(1)), give_up),
+        StatusIs(absl::StatusCode::kNotFound, HasSubstr("mail-9")));
+  }
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOutboxMessages(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(1));
+  EXPECT_THAT(page.items[0], EqualsProto(MakeOutboxMessage("mail-1", 0)));
+}
+
+TEST_P(StoreTest, ListOutboxMessagesPagesInInsertionOrder) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, Write());
+  for (int i = 0; i < 3; ++i) {
+    LC_ASSERT_OK(tx->EnqueueOutboxMessage(
+        MakeOutboxMessage(absl::StrCat("mail-", i), 10 - i), "x"));
+  }
+  LC_ASSERT_OK_AND_ASSIGN(auto page1, tx->ListOutboxMessages(FirstPage(2)));
+  EXPECT_THAT(Ids(page1), ElementsAre("mail-0", "mail-1"));
+  ASSERT_THAT(page1.next_page_token, Not(IsEmpty()));
+  LC_ASSERT_OK_AND_ASSIGN(
+      auto page2, tx->ListOutboxMessages(NextPage(page1.next_page_token, 2)));
+  EXPECT_THAT(Ids(page2), ElementsAre("mail-2"));
+  EXPECT_THAT(page2.next_page_token, IsEmpty());
+}
+
 // -- Pagination and times ---------------------------------------------------
 
 TEST_P(StoreTest, ListsPageOldestFirstWithTokens) {
@@ -994,6 +1778,14 @@ TEST_P(StoreTest, MalformedPageTokenIsInvalidArgument) {
     EXPECT_THAT(tx->ListLeads("ep-1", page),
                 StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(tx->ListCaptureLogs("", page),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(tx->ListEmailTemplates(page),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(tx->ListOptInRequests("", page),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(tx->ListOptInRequests("ep-1", page),
+                StatusIs(absl::StatusCode::kInvalidArgument));
+    EXPECT_THAT(tx->ListOutboxMessages(page),
                 StatusIs(absl::StatusCode::kInvalidArgument));
   }
   // The transaction goes on after the errors.
@@ -1219,6 +2011,102 @@ TEST_P(StoreTest, CommitIsVisibleThroughAnotherStore) {
                           (*second)->Begin(TransactionMode::kReadOnly));
   EXPECT_THAT(tx->GetLead("lead-1"),
               IsOkAndHolds(EqualsProto(FullLead("lead-1"))));
+}
+
+// -- Outbox claims racing ---------------------------------------------------
+
+constexpr int kRaceMessages = 40;
+
+// Enqueues kRaceMessages due messages through `store`.
+void EnqueueRaceMessages(Store& store) {
+  LC_ASSERT_OK_AND_ASSIGN(auto tx, store.Begin(TransactionMode::kReadWrite));
+  for (int i = 0; i < kRaceMessages; ++i) {
+    const std::string id = absl::StrCat("mail-", i);
+    LC_ASSERT_OK(
+        tx->EnqueueOutboxMessage(MakeOutboxMessage(id, i), MailContent(id)));
+  }
+  LC_ASSERT_OK(tx->Commit());
+}
+
+// What a mail worker does until nothing is due: claim a few messages with a
+// lease that outlasts the test, commit, then mark each one sent. Appends the
+// ids it claimed to *claimed.
+absl::Status ClaimUntilEmpty(Store& store, std::vector<std::string>* claimed) {
+  const absl::Time now = ToTime(Time(kRaceMessages));
+  while (true) {
+    std::vector<OutboxItem> items;
+    {
+      LC_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx,
+                          store.Begin(TransactionMode::kReadWrite));
+      LC_ASSIGN_OR_RETURN(
+          items, tx->ClaimOutboxMessages(now, now + absl::Hours(1), 3));
+      LC_RETURN_IF_ERROR(tx->Commit());
+    }
+    if (items.empty()) return absl::OkStatus();
+    for (const OutboxItem& item : items) {
+      if (item.content != MailContent(item.message.id())) {
+        return absl::InternalError(
+            absl::StrCat("wrong content for ", item.message.id()));
+      }
+      claimed->push_back(item.message.id());
+      LC_ASSIGN_OR_RETURN(std::unique_ptr<Transaction> tx,
+                          store.Begin(TransactionMode::kReadWrite));
+      LC_RETURN_IF_ERROR(tx->MarkOutboxMessageSent(item.message.id(), now));
+      LC_RETURN_IF_ERROR(tx->Commit());
+    }
+  }
+}
+
+// Runs ClaimUntilEmpty on `threads` threads, thread i on stores[i % n], all
+// released at once, and expects every message claimed exactly once, then
+// all of them SENT.
+void RaceClaims(const std::vector<Store*>& stores, int threads) {
+  absl::Notification start;
+  std::vector<absl::Status> results(threads);
+  std::vector<std::vector<std::string>> claimed(threads);
+  std::vector<std::thread> workers;
+  for (int i = 0; i < threads; ++i) {
+    workers.emplace_back([&, i] {
+      start.WaitForNotification();
+      results[i] = ClaimUntilEmpty(*stores[i % stores.size()], &claimed[i]);
+    });
+  }
+  start.Notify();
+  for (std::thread& worker : workers) worker.join();
+  for (const absl::Status& result : results) EXPECT_THAT(result, IsOk());
+
+  std::multiset<std::string> all;
+  for (const auto& ids : claimed) all.insert(ids.begin(), ids.end());
+  EXPECT_THAT(all, SizeIs(kRaceMessages));
+  for (int i = 0; i < kRaceMessages; ++i) {
+    EXPECT_EQ(all.count(absl::StrCat("mail-", i)), 1) << "mail-" << i;
+  }
+  LC_ASSERT_OK_AND_ASSIGN(auto tx,
+                          stores[0]->Begin(TransactionMode::kReadOnly));
+  LC_ASSERT_OK_AND_ASSIGN(auto page, tx->ListOutboxMessages(FirstPage()));
+  ASSERT_THAT(page.items, SizeIs(kRaceMessages));
+  for (const v1::OutboxMessage& m : page.items) {
+    EXPECT_EQ(m.status(), v1::SENT) << m.id();
+    EXPECT_EQ(m.attempts(), 1) << m.id();
+  }
+}
+
+TEST_P(StoreTest, ConcurrentClaimsGetEveryMessageExactlyOnce) {
+  EnqueueRaceMessages(*store_);
+
+  RaceClaims({store_.get()}, 4);
+}
+
+// As two mail workers in two processes would, each with its own Store.
+TEST_P(StoreTest, ClaimsThroughTwoStoresGetEveryMessageExactlyOnce) {
+  absl::StatusOr<std::unique_ptr<Store>> second = backend_->Open();
+  if (absl::IsUnimplemented(second.status())) {
+    GTEST_SKIP() << "the backend cannot open its database twice";
+  }
+  ASSERT_THAT(second, IsOk());
+  EnqueueRaceMessages(*store_);
+
+  RaceClaims({store_.get(), second->get()}, 4);
 }
 
 }  // namespace

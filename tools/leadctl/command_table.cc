@@ -41,6 +41,43 @@ std::vector<FlagSpec> EntryPointFlags(bool name_required) {
        "origins that browsers may post from"},
       {"active", K::kBool, "entryPoint.isActive",
        "take captures (default true)"},
+      {"opt-in", K::kBool, "entryPoint.optIn",
+       "confirm captures by mail (default false)"},
+      {"opt-in-template", K::kString, "entryPoint.optInTemplateId",
+       "e-mail template of the confirmation mail"},
+      {"opt-in-lifetime-hours", K::kInt, "entryPoint.optInLifetimeHours",
+       "link lifetime in hours (default 48)"},
+      {"opt-in-success-message", K::kString,
+       "entryPoint.optInSuccessMessage",
+       "confirmation page text, in Markdown"},
+      {"opt-in-success-redirect-url", K::kString,
+       "entryPoint.optInSuccessRedirectUrl",
+       "send the person here after confirming"},
+      {"create-lead-before-confirmation", K::kBool,
+       "entryPoint.createLeadBeforeConfirmation",
+       "create the lead at once (default false)"},
+      {"skip-confirmation-if-subscribed", K::kBool,
+       "entryPoint.skipConfirmationIfSubscribed",
+       "no mail to list members (default false)"},
+      {"opt-in-confirm-with-button", K::kBool,
+       "entryPoint.optInConfirmWithButton",
+       "confirm by a button (default false)"},
+      {"mail-from", K::kString, "entryPoint.mailFrom",
+       "From address of confirmation mails"},
+  };
+}
+
+// The fields of an e-mail template, shared by create and update.
+std::vector<FlagSpec> EmailTemplateFlags(bool required) {
+  return {
+      {"name", K::kString, "emailTemplate.name", "name for administrators",
+       required},
+      {"subject", K::kString, "emailTemplate.subject",
+       "subject line, with placeholders", required},
+      {"body", K::kString, "emailTemplate.body", "body, with placeholders",
+       required},
+      {"html", K::kBool, "emailTemplate.isHtml",
+       "the body is HTML (default false)"},
   };
 }
 
@@ -238,6 +275,34 @@ std::vector<CommandSpec>* BuildCommands() {
        {{"entry-point", K::kString, "entryPointId",
          "only captures of this entry point"}},
        "Lists capture logs."},
+
+      // E-mail templates.
+      {"email-templates create", M::kUnary, "CreateEmailTemplate", "", "",
+       EmailTemplateFlags(/*required=*/true),
+       "Creates an e-mail template."},
+      {"email-templates get", M::kUnary, "GetEmailTemplate", "ID", "id", {},
+       "Prints an e-mail template."},
+      {"email-templates list", M::kPaged, "ListEmailTemplates", "", "", {},
+       "Lists e-mail templates."},
+      {"email-templates update", M::kUpdate, "UpdateEmailTemplate", "ID",
+       "emailTemplate.id", EmailTemplateFlags(/*required=*/false),
+       "Changes only the fields given as flags."},
+      {"email-templates delete", M::kUnary, "DeleteEmailTemplate", "ID",
+       "id", {}, "Deletes an e-mail template."},
+
+      // Double opt-in and the outbox.
+      {"opt-in-requests list",
+       M::kPaged,
+       "ListOptInRequests",
+       "",
+       "",
+       {{"entry-point", K::kString, "entryPointId",
+         "only requests of this entry point"}},
+       "Lists opt-in requests (consent evidence)."},
+      {"opt-in-requests get", M::kUnary, "GetOptInRequest", "ID", "id", {},
+       "Prints a double opt-in request."},
+      {"outbox list", M::kPaged, "ListOutboxMessages", "", "", {},
+       "Lists queued, sent and failed mail."},
 
       // Built-in commands in the style of grpcurl.
       {"call",
