@@ -50,7 +50,8 @@ absl::StatusOr<std::string> LoadOrCreateAdminToken(const std::string& path) {
   }
 
   std::error_code error;
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::filesystem::path parent =
+      std::filesystem::path(path).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent, error);
   const std::string token = RandomHex(32);
   // O_EXCL: if another process made the file meanwhile, use theirs.

@@ -29,8 +29,8 @@ absl::StatusOr<PageRequest> MakePage(int32_t page_size,
     return absl::InvalidArgumentError("page_size must not be negative");
   }
   PageRequest page;
-  page.page_size = page_size == 0 ? kDefaultPageSize
-                                  : std::min(page_size, kMaxPageSize);
+  page.page_size =
+      page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
   page.page_token = page_token;
   return page;
 }
@@ -58,7 +58,8 @@ absl::Status RequireId(absl::string_view id, absl::string_view what) {
 
 absl::Status RequireName(const std::string& name, absl::string_view what) {
   if (absl::StripAsciiWhitespace(name).empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("a ", what, " needs a name"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("a ", what, " needs a name"));
   }
   if (name.size() > 1020) {
     return absl::InvalidArgumentError("name: at most 255 characters");
@@ -190,8 +191,8 @@ grpc::Status AdminServiceImpl::UpdateEntryPoint(
                         tx.GetEntryPoint(changes.id()));
     google::protobuf::util::FieldMaskUtil::MergeOptions options;
     options.set_replace_repeated_fields(true);
-    google::protobuf::util::FieldMaskUtil::MergeMessageTo(changes, mask,
-                                                          options, &entry_point);
+    google::protobuf::util::FieldMaskUtil::MergeMessageTo(
+        changes, mask, options, &entry_point);
     ApplyEntryPointDefaults(&entry_point);
     LC_RETURN_IF_ERROR(ValidateEntryPoint(entry_point, tx));
     *entry_point.mutable_modified_at() = ToTimestamp(clock_.Now());
@@ -308,9 +309,9 @@ absl::StatusOr<v1::TargetListMember> AdminServiceImpl::DescribeMember(
   LC_ASSIGN_OR_RETURN(auto membership,
                       tx.GetMembership(target_list_id, type, member_id));
   if (!membership.has_value()) {
-    return absl::NotFoundError(absl::StrCat(
-        storage::MemberTypeName(type), " ", member_id,
-        " is not on target list ", target_list_id));
+    return absl::NotFoundError(
+        absl::StrCat(storage::MemberTypeName(type), " ", member_id,
+                     " is not on target list ", target_list_id));
   }
   v1::TargetListMember member;
   member.set_type(std::string(storage::MemberTypeName(type)));
@@ -328,14 +329,13 @@ absl::StatusOr<v1::TargetListMember> AdminServiceImpl::DescribeMember(
     first = contact.first_name();
     last = contact.last_name();
   }
-  member.set_name(std::string(
-      absl::StripAsciiWhitespace(absl::StrCat(first, " ", last))));
+  member.set_name(
+      std::string(absl::StripAsciiWhitespace(absl::StrCat(first, " ", last))));
   return member;
 }
 
 grpc::Status AdminServiceImpl::AddTargetListMember(
-    grpc::ServerContext* context,
-    const v1::AddTargetListMemberRequest* request,
+    grpc::ServerContext* context, const v1::AddTargetListMemberRequest* request,
     v1::TargetListMember* response) {
   return Write(context, "AddTargetListMember", [&](Transaction& tx) {
     LC_RETURN_IF_ERROR(RequireId(request->target_list_id(), "target list"));
@@ -356,13 +356,13 @@ grpc::Status AdminServiceImpl::UpdateTargetListMember(
     v1::TargetListMember* response) {
   return Write(context, "UpdateTargetListMember", [&](Transaction& tx) {
     LC_ASSIGN_OR_RETURN(MemberType type, ParseMemberType(request->type()));
-    LC_ASSIGN_OR_RETURN(auto membership,
-                        tx.GetMembership(request->target_list_id(), type,
-                                         request->id()));
+    LC_ASSIGN_OR_RETURN(
+        auto membership,
+        tx.GetMembership(request->target_list_id(), type, request->id()));
     if (!membership.has_value()) {
-      return absl::NotFoundError(absl::StrCat(
-          request->type(), " ", request->id(), " is not on target list ",
-          request->target_list_id()));
+      return absl::NotFoundError(
+          absl::StrCat(request->type(), " ", request->id(),
+                       " is not on target list ", request->target_list_id()));
     }
     LC_RETURN_IF_ERROR(tx.PutMembership(request->target_list_id(), type,
                                         request->id(), request->opted_out(),
@@ -379,8 +379,7 @@ grpc::Status AdminServiceImpl::RemoveTargetListMember(
     google::protobuf::Empty*) {
   return Write(context, "RemoveTargetListMember", [&](Transaction& tx) {
     LC_ASSIGN_OR_RETURN(MemberType type, ParseMemberType(request->type()));
-    return tx.DeleteMembership(request->target_list_id(), type,
-                               request->id());
+    return tx.DeleteMembership(request->target_list_id(), type, request->id());
   });
 }
 
@@ -468,8 +467,8 @@ grpc::Status AdminServiceImpl::ListCampaignLogs(
     LC_RETURN_IF_ERROR(tx.GetCampaign(request->campaign_id()).status());
     LC_ASSIGN_OR_RETURN(PageRequest page,
                         MakePage(request->page_size(), request->page_token()));
-    LC_ASSIGN_OR_RETURN(auto items, tx.ListCampaignLogEntries(
-                                        request->campaign_id(), page));
+    LC_ASSIGN_OR_RETURN(
+        auto items, tx.ListCampaignLogEntries(request->campaign_id(), page));
     FillPage(std::move(items), response->mutable_entries(), response);
     return absl::OkStatus();
   });
@@ -491,9 +490,9 @@ grpc::Status AdminServiceImpl::CreateContact(
   });
 }
 
-grpc::Status AdminServiceImpl::GetContact(
-    grpc::ServerContext* context, const v1::GetContactRequest* request,
-    v1::Contact* response) {
+grpc::Status AdminServiceImpl::GetContact(grpc::ServerContext* context,
+                                          const v1::GetContactRequest* request,
+                                          v1::Contact* response) {
   return Read(context, "GetContact", [&](Transaction& tx) {
     LC_RETURN_IF_ERROR(RequireId(request->id(), "contact"));
     LC_ASSIGN_OR_RETURN(*response, tx.GetContact(request->id()));
@@ -550,8 +549,7 @@ grpc::Status AdminServiceImpl::ListCaptureLogs(
 }
 
 grpc::Status AdminServiceImpl::CreateEmailTemplate(
-    grpc::ServerContext* context,
-    const v1::CreateEmailTemplateRequest* request,
+    grpc::ServerContext* context, const v1::CreateEmailTemplateRequest* request,
     v1::EmailTemplate* response) {
   return Write(context, "CreateEmailTemplate", [&](Transaction& tx) {
     v1::EmailTemplate email_template = request->email_template();
@@ -577,8 +575,7 @@ grpc::Status AdminServiceImpl::GetEmailTemplate(
 }
 
 grpc::Status AdminServiceImpl::ListEmailTemplates(
-    grpc::ServerContext* context,
-    const v1::ListEmailTemplatesRequest* request,
+    grpc::ServerContext* context, const v1::ListEmailTemplatesRequest* request,
     v1::ListEmailTemplatesResponse* response) {
   return Read(context, "ListEmailTemplates", [&](Transaction& tx) {
     LC_ASSIGN_OR_RETURN(PageRequest page,
@@ -590,8 +587,7 @@ grpc::Status AdminServiceImpl::ListEmailTemplates(
 }
 
 grpc::Status AdminServiceImpl::UpdateEmailTemplate(
-    grpc::ServerContext* context,
-    const v1::UpdateEmailTemplateRequest* request,
+    grpc::ServerContext* context, const v1::UpdateEmailTemplateRequest* request,
     v1::EmailTemplate* response) {
   return Write(context, "UpdateEmailTemplate", [&](Transaction& tx) {
     const v1::EmailTemplate& changes = request->email_template();
@@ -621,8 +617,7 @@ grpc::Status AdminServiceImpl::UpdateEmailTemplate(
 }
 
 grpc::Status AdminServiceImpl::DeleteEmailTemplate(
-    grpc::ServerContext* context,
-    const v1::DeleteEmailTemplateRequest* request,
+    grpc::ServerContext* context, const v1::DeleteEmailTemplateRequest* request,
     google::protobuf::Empty*) {
   return Write(context, "DeleteEmailTemplate", [&](Transaction& tx) {
     LC_RETURN_IF_ERROR(RequireId(request->id(), "template"));

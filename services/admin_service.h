@@ -95,9 +95,9 @@ class AdminServiceImpl final : public v1::AdminService::Service {
   grpc::Status ListCampaigns(grpc::ServerContext* context,
                              const v1::ListCampaignsRequest* request,
                              v1::ListCampaignsResponse* response) override;
-  grpc::Status ListCampaignLogs(grpc::ServerContext* context,
-                                const v1::ListCampaignLogsRequest* request,
-                                v1::ListCampaignLogsResponse* response) override;
+  grpc::Status ListCampaignLogs(
+      grpc::ServerContext* context, const v1::ListCampaignLogsRequest* request,
+      v1::ListCampaignLogsResponse* response) override;
 
   grpc::Status CreateContact(grpc::ServerContext* context,
                              const v1::CreateContactRequest* request,
@@ -141,8 +141,7 @@ class AdminServiceImpl final : public v1::AdminService::Service {
       google::protobuf::Empty* response) override;
 
   grpc::Status ListOptInRequests(
-      grpc::ServerContext* context,
-      const v1::ListOptInRequestsRequest* request,
+      grpc::ServerContext* context, const v1::ListOptInRequestsRequest* request,
       v1::ListOptInRequestsResponse* response) override;
   grpc::Status GetOptInRequest(grpc::ServerContext* context,
                                const v1::GetOptInRequestRequest* request,

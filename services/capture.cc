@@ -142,9 +142,9 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
     LC_ASSIGN_OR_RETURN(contact, MatchContact(tx, entry_point, payload));
   }
   if (contact.has_value()) {
-    LC_ASSIGN_OR_RETURN(bool subscribed,
-                        Subscribe(tx, entry_point, MemberType::kContact,
-                                  contact->id(), now));
+    LC_ASSIGN_OR_RETURN(
+        bool subscribed,
+        Subscribe(tx, entry_point, MemberType::kContact, contact->id(), now));
     log.set_target_type("contact");
     log.set_target_id(contact->id());
     log.set_outcome(subscribed ? v1::CONTACT_SUBSCRIBED
@@ -176,9 +176,9 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
   }
 
   if (SubscribesToTargetList(entry_point)) {
-    LC_ASSIGN_OR_RETURN(bool subscribed,
-                        Subscribe(tx, entry_point, MemberType::kLead,
-                                  lead->id(), now));
+    LC_ASSIGN_OR_RETURN(
+        bool subscribed,
+        Subscribe(tx, entry_point, MemberType::kLead, lead->id(), now));
     (void)subscribed;
   }
   log.set_target_type("lead");
@@ -242,8 +242,8 @@ absl::StatusOr<bool> CaptureProcessor::Subscribe(
   if (membership.has_value() && !membership->opted_out) return false;
   LC_RETURN_IF_ERROR(
       tx.PutMembership(list, type, member_id, /*opted_out=*/false, now));
-  LC_RETURN_IF_ERROR(LogCampaign(tx, entry_point, kOptedIn, type, member_id,
-                                 list, now));
+  LC_RETURN_IF_ERROR(
+      LogCampaign(tx, entry_point, kOptedIn, type, member_id, list, now));
   return true;
 }
 

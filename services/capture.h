@@ -86,7 +86,6 @@ class CaptureProcessor {
                               const CleanPayload& payload);
 
  private:
-
   // Puts the member on the entry point's target list unless it is there
   // and not opted out; logs "Opted In" when it does. Returns whether it
   // subscribed.
@@ -97,8 +96,7 @@ class CaptureProcessor {
 
   absl::Status LogCampaign(storage::Transaction& tx,
                            const v1::EntryPoint& entry_point,
-                           absl::string_view action,
-                           storage::MemberType type,
+                           absl::string_view action, storage::MemberType type,
                            absl::string_view member_id, absl::string_view data,
                            absl::Time now);
 

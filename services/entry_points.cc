@@ -26,9 +26,8 @@ constexpr int kMaxOptInLifetimeHours = 24 * 366;
 absl::Status CheckOptInSettings(const v1::EntryPoint& entry_point) {
   if (entry_point.opt_in_lifetime_hours() < 1 ||
       entry_point.opt_in_lifetime_hours() > kMaxOptInLifetimeHours) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("opt_in_lifetime_hours: must be from 1 to ",
-                     kMaxOptInLifetimeHours));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "opt_in_lifetime_hours: must be from 1 to ", kMaxOptInLifetimeHours));
   }
   const std::string& redirect = entry_point.opt_in_success_redirect_url();
   if (!redirect.empty() && ((!absl::StartsWith(redirect, "https://") &&
@@ -39,12 +38,10 @@ absl::Status CheckOptInSettings(const v1::EntryPoint& entry_point) {
   }
   if (!entry_point.mail_from().empty() &&
       !IsValidEmail(entry_point.mail_from())) {
-    return absl::InvalidArgumentError(
-        "mail_from: not a valid e-mail address");
+    return absl::InvalidArgumentError("mail_from: not a valid e-mail address");
   }
   if (entry_point.opt_in_success_message().size() > 64 * 1024) {
-    return absl::InvalidArgumentError(
-        "opt_in_success_message: at most 64 KiB");
+    return absl::InvalidArgumentError("opt_in_success_message: at most 64 KiB");
   }
   if (entry_point.opt_in() &&
       !absl::c_linear_search(entry_point.payload_fields(), "emailAddress")) {
@@ -88,9 +85,8 @@ absl::Status CheckPayloadFields(const v1::EntryPoint& entry_point) {
   }
   for (const std::string& field : entry_point.required_fields()) {
     if (!seen.count(field)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("required_fields: \"", field,
-                       "\" is not one of the payload fields"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "required_fields: \"", field, "\" is not one of the payload fields"));
     }
   }
   return absl::OkStatus();
@@ -114,8 +110,7 @@ absl::Status CheckReferences(const v1::EntryPoint& entry_point,
   return absl::OkStatus();
 }
 
-std::string HtmlForm(const v1::EntryPoint& entry_point,
-                     absl::string_view url) {
+std::string HtmlForm(const v1::EntryPoint& entry_point, absl::string_view url) {
   std::string inputs;
   for (const std::string& field : entry_point.payload_fields()) {
     const FieldSpec* spec = FindFieldSpec(field);
@@ -231,9 +226,9 @@ absl::Status ValidateEntryPoint(const v1::EntryPoint& entry_point,
   }
   for (const std::string& origin : entry_point.allowed_origins()) {
     if (!IsValidOrigin(origin)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "allowed_origins: \"", origin,
-          "\" is not an origin of the form https://host[:port]"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("allowed_origins: \"", origin,
+                       "\" is not an origin of the form https://host[:port]"));
     }
   }
   if (Utf8Length(entry_point.lead_source()) > 255) {

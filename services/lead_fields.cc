@@ -7,7 +7,10 @@ namespace {
 // 255, as EspoCRM does; the description is long text.
 const std::vector<FieldSpec>& Catalogue() {
   static const auto* const kCatalogue = new std::vector<FieldSpec>{
-      {"salutationName", FieldType::kEnum, 255, false,
+      {"salutationName",
+       FieldType::kEnum,
+       255,
+       false,
        {"Mr.", "Ms.", "Mrs.", "Dr."}},
       {"firstName", FieldType::kVarchar, 100, true, {}},
       {"middleName", FieldType::kVarchar, 100, true, {}},

@@ -26,10 +26,10 @@
 #include "services/mail/smtp_sender.h"
 #include "services/opt_in.h"
 #include "services/opt_in_cleaner.h"
-#include "services/validators.h"
 #include "services/util/clock.h"
 #include "services/util/env_flags.h"
 #include "services/util/log.h"
+#include "services/validators.h"
 #include "storage/store.h"
 
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:50051",
@@ -134,8 +134,8 @@ absl::Status LoadSmtpPassword(ServerConfig& config) {
   }
   std::stringstream text;
   text << in.rdbuf();
-  config.smtp.password = std::string(absl::StripTrailingAsciiWhitespace(
-      text.str()));
+  config.smtp.password =
+      std::string(absl::StripTrailingAsciiWhitespace(text.str()));
   return absl::OkStatus();
 }
 

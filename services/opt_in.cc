@@ -83,8 +83,8 @@ std::string OptInTokenHash(absl::string_view token) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
          digest);
-  return absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(digest), sizeof(digest)));
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 v1::OptInState StateOf(const v1::OptInRequest& request, absl::Time now) {
@@ -168,9 +168,9 @@ absl::StatusOr<std::optional<v1::CaptureLog>> OptInProcessor::SkipIfSubscribed(
   LC_ASSIGN_OR_RETURN(auto contact,
                       capture_.MatchContact(tx, entry_point, payload));
   if (contact.has_value()) {
-    LC_ASSIGN_OR_RETURN(bool subscribed, IsSubscribed(tx, list,
-                                                      MemberType::kContact,
-                                                      contact->id()));
+    LC_ASSIGN_OR_RETURN(
+        bool subscribed,
+        IsSubscribed(tx, list, MemberType::kContact, contact->id()));
     if (!subscribed) return std::nullopt;
     log.set_target_type("contact");
     log.set_target_id(contact->id());
@@ -218,8 +218,8 @@ absl::StatusOr<v1::OptInRequest> OptInProcessor::IssueRequest(
   const std::string url =
       absl::StrCat(absl::StripSuffix(options_.public_url, "/"),
                    "/optin/confirm?token=", token);
-  RenderedMail rendered = RenderOptInMail(email_template, payload, url, now,
-                                          options_.time_format);
+  RenderedMail rendered =
+      RenderOptInMail(email_template, payload, url, now, options_.time_format);
 
   mail::MailMessage outgoing;
   outgoing.from_address = entry_point.mail_from().empty()
@@ -315,9 +315,9 @@ absl::StatusOr<v1::ConfirmResponse> OptInProcessor::Confirm(
     v1::ClientContext client;
     client.set_ip(confirm.client_ip());
     client.set_user_agent(confirm.user_agent());
-    LC_ASSIGN_OR_RETURN(v1::CaptureLog log,
-                        capture_.Apply(*tx, *entry_point, payload, client,
-                                       request->lead_id()));
+    LC_ASSIGN_OR_RETURN(
+        v1::CaptureLog log,
+        capture_.Apply(*tx, *entry_point, payload, client, request->lead_id()));
     if (log.target_type() == "lead") request->set_lead_id(log.target_id());
   }
   *request->mutable_confirmed_at() = ToTimestamp(now);
@@ -364,9 +364,9 @@ absl::Status OptInProcessor::Resend(absl::string_view token) {
   LC_RETURN_IF_ERROR(entry_point.status());
   LC_ASSIGN_OR_RETURN(
       int64_t recent,
-      tx->CountOptInRequestsSince(
-          entry_point->id(), storage::EmailKey(request->email_address()),
-          now - absl::Hours(24)));
+      tx->CountOptInRequestsSince(entry_point->id(),
+                                  storage::EmailKey(request->email_address()),
+                                  now - absl::Hours(24)));
   if (recent >= options_.max_mails_per_day) {
     return absl::ResourceExhaustedError(
         "the limit of confirmation mails for this address is reached");
@@ -376,9 +376,9 @@ absl::Status OptInProcessor::Resend(absl::string_view token) {
   v1::ClientContext client;
   client.set_ip(request->client_ip());
   client.set_user_agent(request->user_agent());
-  LC_RETURN_IF_ERROR(IssueRequest(*tx, *entry_point, payload, client,
-                                  request->lead_id(), now)
-                         .status());
+  LC_RETURN_IF_ERROR(
+      IssueRequest(*tx, *entry_point, payload, client, request->lead_id(), now)
+          .status());
   LC_RETURN_IF_ERROR(tx->Commit());
   Committed();
   return absl::OkStatus();

@@ -42,9 +42,8 @@ std::string OptInTokenHash(absl::string_view token);
 // called after a commit that queued mail (to wake the outbox worker).
 class OptInProcessor : public OptInStep {
  public:
-  OptInProcessor(storage::Store& store, Clock& clock,
-                 CaptureProcessor& capture, OptInOptions options,
-                 std::function<void()> mail_queued)
+  OptInProcessor(storage::Store& store, Clock& clock, CaptureProcessor& capture,
+                 OptInOptions options, std::function<void()> mail_queued)
       : store_(store),
         clock_(clock),
         capture_(capture),

@@ -8,9 +8,8 @@ namespace leadcapture {
 absl::StatusOr<int64_t> OptInCleaner::RunOnce() {
   LC_ASSIGN_OR_RETURN(auto tx,
                       store_.Begin(storage::TransactionMode::kReadWrite));
-  LC_ASSIGN_OR_RETURN(
-      int64_t removed,
-      tx->DeleteUnconfirmedOptInRequestsBefore(clock_.Now() - retention_));
+  LC_ASSIGN_OR_RETURN(int64_t removed, tx->DeleteUnconfirmedOptInRequestsBefore(
+                                           clock_.Now() - retention_));
   LC_RETURN_IF_ERROR(tx->Commit());
   return removed;
 }

@@ -76,12 +76,11 @@ std::string RenderText(absl::string_view body, const Values& values,
 
 std::string RenderHtml(absl::string_view body, const Values& values,
                        const CleanPayload& payload) {
-  const std::string anchor = absl::StrCat(
-      "<a href=\"", HtmlEscape(values.url), "\">", kLinkLabel, "</a>");
+  const std::string anchor = absl::StrCat("<a href=\"", HtmlEscape(values.url),
+                                          "\">", kLinkLabel, "</a>");
   std::string html = ReplacePlaceholders(body, [&](absl::string_view name) {
     if (name == "optInLink") return std::optional<std::string>(anchor);
-    std::optional<std::string> value =
-        PlaceholderValue(name, values, payload);
+    std::optional<std::string> value = PlaceholderValue(name, values, payload);
     if (value.has_value()) value = HtmlEscape(*value);
     return value;
   });
@@ -151,8 +150,8 @@ std::string HtmlEscape(absl::string_view text) {
 }
 
 RenderedMail RenderOptInMail(const v1::EmailTemplate& email_template,
-                             const CleanPayload& payload,
-                             absl::string_view url, absl::Time submitted,
+                             const CleanPayload& payload, absl::string_view url,
+                             absl::Time submitted,
                              const MailTimeFormat& format) {
   Values values;
   values.url = std::string(url);

@@ -34,8 +34,8 @@ v1::EmailTemplate DefaultOptInTemplate();
 // body; in HTML every inserted value is escaped; the link is appended when
 // the body has no URL placeholder. HTML templates also get a text version.
 RenderedMail RenderOptInMail(const v1::EmailTemplate& email_template,
-                             const CleanPayload& payload,
-                             absl::string_view url, absl::Time submitted,
+                             const CleanPayload& payload, absl::string_view url,
+                             absl::Time submitted,
                              const MailTimeFormat& format);
 
 // Escapes &, <, >, " and ' for HTML text and attribute values.

@@ -65,9 +65,9 @@ absl::StatusOr<std::string> CheckValue(const FieldSpec& spec,
                                        std::string text) {
   const std::string& name = spec.name;
   if (static_cast<int>(Utf8Length(text)) > spec.max_length) {
-    return FieldError(name, kRuleMaxLength,
-                      absl::StrCat(name, " is longer than ", spec.max_length,
-                                   " characters"));
+    return FieldError(
+        name, kRuleMaxLength,
+        absl::StrCat(name, " is longer than ", spec.max_length, " characters"));
   }
   const bool multi_line = spec.type == FieldType::kText;
   if (HasControlCharacter(text, multi_line)) {
@@ -134,8 +134,8 @@ absl::Status SplitName(CleanPayload& clean) {
                         "each part of name must be at most 100 characters");
     }
   }
-  clean.Set("firstName", first.empty() ? std::nullopt
-                                       : std::optional<std::string>(first));
+  clean.Set("firstName",
+            first.empty() ? std::nullopt : std::optional<std::string>(first));
   clean.Set("lastName", last);
   return absl::OkStatus();
 }

@@ -47,8 +47,7 @@ class CleanPayload {
 // field and rule) at the first field that fails, in payload_fields order,
 // or with rule "empty" when no accepted field has a value.
 absl::StatusOr<CleanPayload> CleanAndValidate(
-    const v1::EntryPoint& entry_point,
-    const google::protobuf::Struct& payload);
+    const v1::EntryPoint& entry_point, const google::protobuf::Struct& payload);
 
 }  // namespace leadcapture
 

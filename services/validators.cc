@@ -120,8 +120,8 @@ bool IsPhoneCountry(absl::string_view country) {
              std::string(country)) != 0;
 }
 
-absl::StatusOr<std::string> NormalizePhone(
-    absl::string_view text, absl::string_view default_country) {
+absl::StatusOr<std::string> NormalizePhone(absl::string_view text,
+                                           absl::string_view default_country) {
   // libphonenumber reads at most 250 characters; refuse longer input before
   // it gets there.
   if (text.size() > 64) {

@@ -22,8 +22,7 @@ absl::Status ApplyFlagEnvironment(
     }
     std::string error;
     if (!flag->ParseFrom(value, &error)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(variable, ": ", error));
+      return absl::InvalidArgumentError(absl::StrCat(variable, ": ", error));
     }
   }
   return absl::OkStatus();

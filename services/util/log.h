@@ -23,8 +23,7 @@ void LogInfo(const absl::FormatSpec<Args...>& format, const Args&... args) {
 }
 
 template <typename... Args>
-void LogWarning(const absl::FormatSpec<Args...>& format,
-                const Args&... args) {
+void LogWarning(const absl::FormatSpec<Args...>& format, const Args&... args) {
   LogLine(LogSeverity::kWarning, absl::StrFormat(format, args...));
 }
 

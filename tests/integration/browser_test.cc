@@ -48,7 +48,9 @@ class WebSite {
     thread_.join();
   }
 
-  std::string origin() const { return absl::StrCat("http://127.0.0.1:", port_); }
+  std::string origin() const {
+    return absl::StrCat("http://127.0.0.1:", port_);
+  }
 
  private:
   httplib::Server server_;
@@ -76,9 +78,9 @@ class BrowserTest : public DeploymentTest {
   // The example form of a new entry point whose allowed origins are
   // `origins` (comma-separated; empty for any).
   json EntryPointWithOrigins(const std::string& origins) {
-    std::vector<std::string> flags = {
-        "--payload-fields", "firstName,lastName,emailAddress", "--required",
-        "emailAddress"};
+    std::vector<std::string> flags = {"--payload-fields",
+                                      "firstName,lastName,emailAddress",
+                                      "--required", "emailAddress"};
     if (!origins.empty()) {
       flags.push_back("--allowed-origins");
       flags.push_back(origins);

@@ -25,8 +25,8 @@ class AdminServiceTest : public ::testing::Test {
     auto store = storage::OpenStore("sqlite::memory:");
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-    service_ = std::make_unique<AdminServiceImpl>(
-        *store_, clock_, auth_, "https://leads.example/");
+    service_ = std::make_unique<AdminServiceImpl>(*store_, clock_, auth_,
+                                                  "https://leads.example/");
     grpc::ServerBuilder builder;
     int port = 0;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
@@ -34,9 +34,9 @@ class AdminServiceTest : public ::testing::Test {
     builder.RegisterService(service_.get());
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
-    stub_ = v1::AdminService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(port),
-        grpc::InsecureChannelCredentials()));
+    stub_ = v1::AdminService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
+                            grpc::InsecureChannelCredentials()));
   }
 
   void TearDown() override { server_->Shutdown(); }
@@ -63,8 +63,7 @@ class AdminServiceTest : public ::testing::Test {
     v1::CreateTargetListRequest request;
     request.mutable_target_list()->set_name("Newsletter");
     v1::TargetList list;
-    EXPECT_TRUE(
-        stub_->CreateTargetList(Context().get(), request, &list).ok());
+    EXPECT_TRUE(stub_->CreateTargetList(Context().get(), request, &list).ok());
     return list.id();
   }
 
@@ -79,12 +78,12 @@ class AdminServiceTest : public ::testing::Test {
 TEST_F(AdminServiceTest, CallsWithoutTheTokenAreUnauthenticated) {
   v1::ListLeadsRequest request;
   v1::ListLeadsResponse response;
-  EXPECT_EQ(stub_->ListLeads(Context("").get(), request, &response)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(stub_->ListLeads(Context("wrong").get(), request, &response)
-                .error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      stub_->ListLeads(Context("").get(), request, &response).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(
+      stub_->ListLeads(Context("wrong").get(), request, &response).error_code(),
+      grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_TRUE(stub_->ListLeads(Context().get(), request, &response).ok());
 }
 
@@ -170,8 +169,7 @@ TEST_F(AdminServiceTest, UpdateChangesOnlyTheMaskedFields) {
   request.mutable_update_mask()->add_paths("payload_fields");
   request.mutable_update_mask()->add_paths("is_active");
   v1::EntryPoint updated;
-  ASSERT_TRUE(
-      stub_->UpdateEntryPoint(Context().get(), request, &updated).ok());
+  ASSERT_TRUE(stub_->UpdateEntryPoint(Context().get(), request, &updated).ok());
   EXPECT_EQ(updated.name(), "Renamed");
   EXPECT_EQ(updated.lead_source(), "Ads");
   EXPECT_THAT(updated.payload_fields(), ElementsAre("emailAddress"));
@@ -179,9 +177,9 @@ TEST_F(AdminServiceTest, UpdateChangesOnlyTheMaskedFields) {
   EXPECT_EQ(updated.api_key(), created.api_key());
 
   request.mutable_update_mask()->add_paths("api_key");
-  EXPECT_EQ(stub_->UpdateEntryPoint(Context().get(), request, &updated)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->UpdateEntryPoint(Context().get(), request, &updated).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(AdminServiceTest, RotateGivesANewKey) {
@@ -211,12 +209,11 @@ TEST_F(AdminServiceTest, ExampleShowsHowToPost) {
   v1::EntryPointExample example;
   ASSERT_TRUE(
       stub_->GetEntryPointExample(Context().get(), request, &example).ok());
-  EXPECT_EQ(example.url(), "https://leads.example/api/v1/LeadCapture/" +
-                               created.api_key());
+  EXPECT_EQ(example.url(),
+            "https://leads.example/api/v1/LeadCapture/" + created.api_key());
   EXPECT_EQ(example.method(), "POST");
-  EXPECT_THAT(example.headers(),
-              ElementsAre("Content-Type: application/json",
-                          "Accept: application/json"));
+  EXPECT_THAT(example.headers(), ElementsAre("Content-Type: application/json",
+                                             "Accept: application/json"));
   EXPECT_THAT(example.payload(), HasSubstr("\"emailAddress\": null"));
   EXPECT_THAT(example.curl(), HasSubstr(example.url()));
   EXPECT_THAT(example.html_form(), HasSubstr("'Sent'"));
@@ -276,14 +273,14 @@ TEST_F(AdminServiceTest, ManagesTargetListMembers) {
   EXPECT_TRUE(member.opted_out());
 
   add.set_type("robot");
-  EXPECT_EQ(stub_->AddTargetListMember(Context().get(), add, &member)
-                .error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(
+      stub_->AddTargetListMember(Context().get(), add, &member).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
   add.set_type("lead");
   add.set_id("missing");
-  EXPECT_EQ(stub_->AddTargetListMember(Context().get(), add, &member)
-                .error_code(),
-            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(
+      stub_->AddTargetListMember(Context().get(), add, &member).error_code(),
+      grpc::StatusCode::FAILED_PRECONDITION);
 
   v1::RemoveTargetListMemberRequest remove;
   remove.set_target_list_id(list);
@@ -295,9 +292,9 @@ TEST_F(AdminServiceTest, ManagesTargetListMembers) {
   v1::ListTargetListMembersRequest list_request;
   list_request.set_target_list_id(list);
   v1::ListTargetListMembersResponse members;
-  ASSERT_TRUE(stub_->ListTargetListMembers(Context().get(), list_request,
-                                           &members)
-                  .ok());
+  ASSERT_TRUE(
+      stub_->ListTargetListMembers(Context().get(), list_request, &members)
+          .ok());
   EXPECT_THAT(members.members(), SizeIs(0));
 }
 
@@ -321,8 +318,8 @@ TEST_F(AdminServiceTest, ListsArePaginated) {
     ++pages;
   } while (!request.page_token().empty() && pages < 10);
   EXPECT_EQ(pages, 3);
-  EXPECT_THAT(names, ElementsAre("Team 0", "Team 1", "Team 2", "Team 3",
-                                 "Team 4"));
+  EXPECT_THAT(names,
+              ElementsAre("Team 0", "Team 1", "Team 2", "Team 3", "Team 4"));
   request.set_page_size(-1);
   v1::ListTeamsResponse response;
   EXPECT_EQ(stub_->ListTeams(Context().get(), request, &response).error_code(),

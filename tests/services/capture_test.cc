@@ -170,9 +170,8 @@ TEST_F(CaptureProcessorTest, NewPersonBecomesALeadOnTheList) {
   EXPECT_EQ(logs[0].target_id(), lead.id());
   EXPECT_EQ(logs[0].client_ip(), "203.0.113.7");
   EXPECT_EQ(logs[0].user_agent(), "test-agent");
-  EXPECT_EQ(logs[0].payload(),
-            R"({"firstName":"Ann","lastName":"Lee",)"
-            R"("emailAddress":"ann@example.com"})");
+  EXPECT_EQ(logs[0].payload(), R"({"firstName":"Ann","lastName":"Lee",)"
+                               R"("emailAddress":"ann@example.com"})");
 }
 
 TEST_F(CaptureProcessorTest, UnknownAndInactiveKeysAreNotFound) {
@@ -232,8 +231,10 @@ TEST_F(CaptureProcessorTest, DuplicateEmailReusesTheLead) {
 TEST_F(CaptureProcessorTest, DuplicateCheckOffCreatesAnotherLead) {
   const v1::EntryPoint entry_point =
       MakeEntryPoint([](v1::EntryPoint& e) { e.set_duplicate_check(false); });
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "a@example.com"})").ok());
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "a@example.com"})").ok());
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "a@example.com"})").ok());
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "a@example.com"})").ok());
   EXPECT_THAT(Leads(), SizeIs(2));
 }
 
@@ -320,12 +321,13 @@ TEST_F(CaptureProcessorTest, NewSubmissionClearsAnOptOut) {
   ASSERT_TRUE(log.ok());
   {
     auto tx = Begin();
-    ASSERT_TRUE(tx->PutMembership(list_id_, MemberType::kLead,
-                                  log->target_id(), true, clock_.Now())
+    ASSERT_TRUE(tx->PutMembership(list_id_, MemberType::kLead, log->target_id(),
+                                  true, clock_.Now())
                     .ok());
     ASSERT_TRUE(tx->Commit().ok());
   }
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "o@example.com"})").ok());
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "o@example.com"})").ok());
   auto members = Members();
   ASSERT_THAT(members, SizeIs(1));
   EXPECT_FALSE(members[0].opted_out());
@@ -374,9 +376,8 @@ TEST_F(CaptureProcessorTest, ConcurrentCapturesOfOneAddressMakeOneLead) {
 }
 
 TEST_F(CaptureProcessorTest, PolicyCarriesAllowedOrigins) {
-  const v1::EntryPoint entry_point = MakeEntryPoint([](v1::EntryPoint& e) {
-    e.add_allowed_origins("https://a.example");
-  });
+  const v1::EntryPoint entry_point = MakeEntryPoint(
+      [](v1::EntryPoint& e) { e.add_allowed_origins("https://a.example"); });
   auto policy = processor_->GetPolicy(entry_point.api_key());
   ASSERT_TRUE(policy.ok());
   EXPECT_THAT(policy->allowed_origins(), ElementsAre("https://a.example"));

@@ -44,18 +44,17 @@ TEST(OptInMailTest, ReplacesEveryPlaceholderInText) {
       Payload("Ann"), kUrl, kSubmitted, MailTimeFormat());
   EXPECT_EQ(mail.subject, "Ann, confirm on 2026-01-01");
   EXPECT_EQ(mail.text_body,
-            std::string("Hi Ann Lee <ann@example.com>\n") + kUrl + "\n" +
-                kUrl + "\n2026-01-01|00:00|2026-01-01 00:00\n|" +
-                "{notAPlaceholder}");
+            std::string("Hi Ann Lee <ann@example.com>\n") + kUrl + "\n" + kUrl +
+                "\n2026-01-01|00:00|2026-01-01 00:00\n|" + "{notAPlaceholder}");
   EXPECT_EQ(mail.html_body, "");
 }
 
 // Verifies that the text version keeps the URL plain, with no &amp;.
 TEST(OptInMailTest, TextUrlIsPlain) {
   const std::string url = "https://leads.example/x?a=1&token=t";
-  RenderedMail mail = RenderOptInMail(Template("s", "{optInUrl}", false),
-                                      Payload("Ann"), url, kSubmitted,
-                                      MailTimeFormat());
+  RenderedMail mail =
+      RenderOptInMail(Template("s", "{optInUrl}", false), Payload("Ann"), url,
+                      kSubmitted, MailTimeFormat());
   EXPECT_EQ(mail.text_body, url);
 }
 
@@ -77,23 +76,21 @@ TEST(OptInMailTest, EscapesValuesInHtml) {
   EXPECT_EQ(mail.subject, "Hello <script>alert(1)</script>");
   // The text alternative reads like text.
   EXPECT_THAT(mail.text_body, HasSubstr("Hello <script>alert(1)</script>"));
-  EXPECT_THAT(mail.text_body,
-              HasSubstr("https://leads.example/c?a=1&token=t"));
+  EXPECT_THAT(mail.text_body, HasSubstr("https://leads.example/c?a=1&token=t"));
 }
 
 // Verifies that a body without a URL placeholder gets the link appended.
 TEST(OptInMailTest, AppendsTheLinkWhenMissing) {
-  RenderedMail text = RenderOptInMail(Template("s", "Thanks!", false),
-                                      Payload("Ann"), kUrl, kSubmitted,
-                                      MailTimeFormat());
+  RenderedMail text =
+      RenderOptInMail(Template("s", "Thanks!", false), Payload("Ann"), kUrl,
+                      kSubmitted, MailTimeFormat());
   EXPECT_EQ(text.text_body, std::string("Thanks!\n\n") + kUrl);
 
-  RenderedMail html = RenderOptInMail(Template("s", "<p>Thanks!</p>", true),
-                                      Payload("Ann"), kUrl, kSubmitted,
-                                      MailTimeFormat());
-  EXPECT_THAT(html.html_body,
-              EndsWith(std::string("<p><a href=\"") + kUrl +
-                       "\">Confirm Opt-In</a></p>"));
+  RenderedMail html =
+      RenderOptInMail(Template("s", "<p>Thanks!</p>", true), Payload("Ann"),
+                      kUrl, kSubmitted, MailTimeFormat());
+  EXPECT_THAT(html.html_body, EndsWith(std::string("<p><a href=\"") + kUrl +
+                                       "\">Confirm Opt-In</a></p>"));
   EXPECT_THAT(html.text_body, HasSubstr(kUrl));
 }
 
@@ -110,21 +107,20 @@ TEST(OptInMailTest, DatesFollowTheZoneAcrossDaylightSaving) {
   // 2026-03-29 00:30 UTC is 01:30 CET; 01:30 UTC is 03:30 CEST.
   const absl::Time before = absl::FromUnixSeconds(1774744200);
   const absl::Time after = before + absl::Hours(1);
-  EXPECT_THAT(RenderOptInMail(email_template, Payload("Ann"), kUrl, before,
-                              format)
-                  .text_body,
-              ::testing::StartsWith("29.03.2026 01:30 CET"));
-  EXPECT_THAT(RenderOptInMail(email_template, Payload("Ann"), kUrl, after,
-                              format)
-                  .text_body,
-              ::testing::StartsWith("29.03.2026 03:30 CEST"));
+  EXPECT_THAT(
+      RenderOptInMail(email_template, Payload("Ann"), kUrl, before, format)
+          .text_body,
+      ::testing::StartsWith("29.03.2026 01:30 CET"));
+  EXPECT_THAT(
+      RenderOptInMail(email_template, Payload("Ann"), kUrl, after, format)
+          .text_body,
+      ::testing::StartsWith("29.03.2026 03:30 CEST"));
 }
 
 TEST(OptInMailTest, SubjectStaysOneLine) {
-  RenderedMail mail = RenderOptInMail(Template("a\r\nBcc: x{optInDate}", "b",
-                                               false),
-                                      Payload("Ann"), kUrl, kSubmitted,
-                                      MailTimeFormat());
+  RenderedMail mail =
+      RenderOptInMail(Template("a\r\nBcc: x{optInDate}", "b", false),
+                      Payload("Ann"), kUrl, kSubmitted, MailTimeFormat());
   EXPECT_THAT(mail.subject, Not(HasSubstr("\n")));
   EXPECT_THAT(mail.subject, Not(HasSubstr("\r")));
 }

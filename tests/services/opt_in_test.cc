@@ -31,8 +31,8 @@ std::string DecodeQuotedPrintable(const std::string& text) {
       i += 2;
     } else if (i + 2 < text.size() && std::isxdigit(text[i + 1]) &&
                std::isxdigit(text[i + 2])) {
-      out.push_back(static_cast<char>(std::stoi(text.substr(i + 1, 2),
-                                                nullptr, 16)));
+      out.push_back(
+          static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16)));
       i += 2;
     } else {
       out.push_back('=');
@@ -120,8 +120,8 @@ class OptInProcessorTest : public ::testing::Test {
           "https://leads\\.example/optin/confirm\\?token=([A-Za-z0-9_-]+)");
       EXPECT_TRUE(std::regex_search(text, match, link)) << text;
       if (!match.empty()) tokens.push_back(match[1]);
-      EXPECT_TRUE(tx->MarkOutboxMessageSent(item.message.id(), clock_.Now())
-                      .ok());
+      EXPECT_TRUE(
+          tx->MarkOutboxMessageSent(item.message.id(), clock_.Now()).ok());
     }
     EXPECT_TRUE(tx->Commit().ok());
     return tokens;
@@ -143,8 +143,9 @@ class OptInProcessorTest : public ::testing::Test {
     return page->items;
   }
   std::vector<v1::Lead> Leads() {
-    return All<v1::Lead>(
-        [](storage::Transaction& tx) { return tx.ListLeads("", {1000, ""}); });
+    return All<v1::Lead>([](storage::Transaction& tx) {
+      return tx.ListLeads("", {1000, ""});
+    });
   }
   std::vector<v1::TargetListMember> Members() {
     return All<v1::TargetListMember>([this](storage::Transaction& tx) {
@@ -153,10 +154,10 @@ class OptInProcessorTest : public ::testing::Test {
   }
   std::vector<std::string> CampaignActions() {
     std::vector<std::string> actions;
-    for (const auto& entry : All<v1::CampaignLogEntry>(
-             [this](storage::Transaction& tx) {
-               return tx.ListCampaignLogEntries(campaign_id_, {1000, ""});
-             })) {
+    for (const auto& entry :
+         All<v1::CampaignLogEntry>([this](storage::Transaction& tx) {
+           return tx.ListCampaignLogEntries(campaign_id_, {1000, ""});
+         })) {
       actions.push_back(entry.action());
     }
     return actions;
@@ -245,9 +246,10 @@ TEST_F(OptInProcessorTest, OptInNeedsAnEmailAddress) {
 // Verifies that an expired link stores nothing and a new submission sends a
 // new link that works.
 TEST_F(OptInProcessorTest, ExpiredLinkStoresNothing) {
-  const v1::EntryPoint entry_point = MakeEntryPoint(
-      [](v1::EntryPoint& e) { e.set_opt_in_lifetime_hours(2); });
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "e@example.com"})").ok());
+  const v1::EntryPoint entry_point =
+      MakeEntryPoint([](v1::EntryPoint& e) { e.set_opt_in_lifetime_hours(2); });
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "e@example.com"})").ok());
   const std::string old_token = TakeMailedTokens().at(0);
   clock_.Advance(absl::Hours(2));
   auto expired = Confirm(old_token);
@@ -256,7 +258,8 @@ TEST_F(OptInProcessorTest, ExpiredLinkStoresNothing) {
   EXPECT_EQ(opt_in_->Inspect(old_token)->state(), v1::EXPIRED);
   EXPECT_THAT(Leads(), SizeIs(0));
 
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "e@example.com"})").ok());
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "e@example.com"})").ok());
   const std::string new_token = TakeMailedTokens().at(0);
   EXPECT_EQ(Confirm(new_token)->state(), v1::CONFIRMED);
   EXPECT_THAT(Leads(), SizeIs(1));
@@ -277,9 +280,11 @@ TEST_F(OptInProcessorTest, UnknownTokensAreNotFound) {
 // confirmation finds the first one's lead and changes nothing.
 TEST_F(OptInProcessorTest, EveryLinkWorksAndTheSecondChangesNothing) {
   const v1::EntryPoint entry_point = MakeEntryPoint();
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "r@example.com"})").ok());
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "r@example.com"})").ok());
   clock_.Advance(absl::Minutes(5));
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "R@example.com"})").ok());
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "R@example.com"})").ok());
   std::vector<std::string> tokens = TakeMailedTokens();
   ASSERT_THAT(tokens, SizeIs(2));
   EXPECT_NE(tokens[0], tokens[1]);
@@ -310,14 +315,14 @@ TEST_F(OptInProcessorTest, AtMostThreeMailsPerAddressInADay) {
   EXPECT_EQ(limited->outcome(), v1::OPT_IN_MAIL_LIMITED);
   EXPECT_THAT(TakeMailedTokens(), SizeIs(3));
   // Another address is not limited.
-  EXPECT_EQ(Capture(entry_point, R"({"emailAddress": "c@example.com"})")
-                ->outcome(),
-            v1::PENDING_OPT_IN);
+  EXPECT_EQ(
+      Capture(entry_point, R"({"emailAddress": "c@example.com"})")->outcome(),
+      v1::PENDING_OPT_IN);
   // Just over a day after the first mail, one more may go.
   clock_.Advance(absl::Hours(21) + absl::Minutes(1));
-  EXPECT_EQ(Capture(entry_point, R"({"emailAddress": "b@example.com"})")
-                ->outcome(),
-            v1::PENDING_OPT_IN);
+  EXPECT_EQ(
+      Capture(entry_point, R"({"emailAddress": "b@example.com"})")->outcome(),
+      v1::PENDING_OPT_IN);
 }
 
 // Verifies create_lead_before_confirmation: the lead exists at once but
@@ -345,9 +350,8 @@ TEST_F(OptInProcessorTest, LeadBeforeConfirmation) {
 // Verifies skip_confirmation_if_subscribed: no mail for someone already on
 // the list; a mail for someone who opted out.
 TEST_F(OptInProcessorTest, SkipsConfirmationForSubscribers) {
-  const v1::EntryPoint plain = MakeEntryPoint([](v1::EntryPoint& e) {
-    e.set_opt_in(false);
-  });
+  const v1::EntryPoint plain =
+      MakeEntryPoint([](v1::EntryPoint& e) { e.set_opt_in(false); });
   ASSERT_TRUE(Capture(plain, R"({"emailAddress": "s@example.com"})").ok());
   const v1::EntryPoint skipping = MakeEntryPoint(
       [](v1::EntryPoint& e) { e.set_skip_confirmation_if_subscribed(true); });
@@ -360,19 +364,20 @@ TEST_F(OptInProcessorTest, SkipsConfirmationForSubscribers) {
   const std::string lead_id = Leads().at(0).id();
   {
     auto tx = Begin();
-    ASSERT_TRUE(tx->PutMembership(list_id_, storage::MemberType::kLead,
-                                  lead_id, true, clock_.Now())
+    ASSERT_TRUE(tx->PutMembership(list_id_, storage::MemberType::kLead, lead_id,
+                                  true, clock_.Now())
                     .ok());
     ASSERT_TRUE(tx->Commit().ok());
   }
-  EXPECT_EQ(Capture(skipping, R"({"emailAddress": "s@example.com"})")
-                ->outcome(),
-            v1::PENDING_OPT_IN);
+  EXPECT_EQ(
+      Capture(skipping, R"({"emailAddress": "s@example.com"})")->outcome(),
+      v1::PENDING_OPT_IN);
 }
 
 TEST_F(OptInProcessorTest, ResendMailsANewWorkingLink) {
   const v1::EntryPoint entry_point = MakeEntryPoint();
-  ASSERT_TRUE(Capture(entry_point, R"({"emailAddress": "x@example.com"})").ok());
+  ASSERT_TRUE(
+      Capture(entry_point, R"({"emailAddress": "x@example.com"})").ok());
   const std::string first = TakeMailedTokens().at(0);
   ASSERT_TRUE(opt_in_->Resend(first).ok());
   const std::string second = TakeMailedTokens().at(0);

@@ -13,8 +13,7 @@ using ::testing::Pointee;
 
 google::protobuf::Struct Json(const std::string& text) {
   google::protobuf::Struct payload;
-  EXPECT_TRUE(
-      google::protobuf::util::JsonStringToMessage(text, &payload).ok());
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(text, &payload).ok());
   return payload;
 }
 
@@ -41,16 +40,15 @@ void ExpectFieldError(const absl::StatusOr<CleanPayload>& result,
 
 // Verifies the seed's browser payload is taken as it is.
 TEST(PayloadTest, TakesTheSeedPayload) {
-  auto clean = CleanAndValidate(
-      kSeedFields, Json(R"({"firstName": "Ann", "lastName": "Lee",
+  auto clean = CleanAndValidate(kSeedFields,
+                                Json(R"({"firstName": "Ann", "lastName": "Lee",
                              "emailAddress": "ann@example.com"})"));
   ASSERT_TRUE(clean.ok()) << clean.status();
   EXPECT_THAT(clean->Find("firstName"), Pointee(std::string("Ann")));
   EXPECT_THAT(clean->Find("emailAddress"),
               Pointee(std::string("ann@example.com")));
-  EXPECT_EQ(clean->ToJson(),
-            R"({"firstName":"Ann","lastName":"Lee",)"
-            R"("emailAddress":"ann@example.com"})");
+  EXPECT_EQ(clean->ToJson(), R"({"firstName":"Ann","lastName":"Lee",)"
+                             R"("emailAddress":"ann@example.com"})");
 }
 
 // Verifies that "" and white space mean no value, like null.
@@ -65,8 +63,8 @@ TEST(PayloadTest, EmptyStringsAreNull) {
 
 // Verifies that keys outside the payload fields are dropped silently.
 TEST(PayloadTest, IgnoresKeysOutsideThePayloadFields) {
-  auto clean = CleanAndValidate(
-      kSeedFields, Json(R"({"lastName": "Lee", "status": "Dead",
+  auto clean = CleanAndValidate(kSeedFields,
+                                Json(R"({"lastName": "Lee", "status": "Dead",
                              "assignedUserId": "x", "id": "y"})"));
   ASSERT_TRUE(clean.ok());
   EXPECT_THAT(clean->Find("status"), IsNull());
@@ -80,8 +78,7 @@ TEST(PayloadTest, IgnoresKeysOutsideThePayloadFields) {
 
 // Verifies that 4-byte characters are kept byte for byte.
 TEST(PayloadTest, KeepsEmojiByteForByte) {
-  auto clean = CleanAndValidate(kSeedFields,
-                                Json(R"({"firstName": "Zoë 😀"})"));
+  auto clean = CleanAndValidate(kSeedFields, Json(R"({"firstName": "Zoë 😀"})"));
   ASSERT_TRUE(clean.ok());
   EXPECT_EQ(*clean->Find("firstName"), "Zo\xc3\xab \xf0\x9f\x98\x80");
 }
@@ -116,9 +113,9 @@ TEST(PayloadTest, RequiredFieldsNeedAValue) {
   ExpectFieldError(
       CleanAndValidate(entry_point, Json(R"({"firstName": "Ann"})")),
       "emailAddress", "required");
-  ExpectFieldError(CleanAndValidate(entry_point,
-                                    Json(R"({"emailAddress": " "})")),
-                   "emailAddress", "required");
+  ExpectFieldError(
+      CleanAndValidate(entry_point, Json(R"({"emailAddress": " "})")),
+      "emailAddress", "required");
 }
 
 // Verifies that lengths count characters: 100 emoji fit a name, 101 don't.
@@ -128,25 +125,24 @@ TEST(PayloadTest, MaxLengthCountsCharacters) {
   EXPECT_TRUE(CleanAndValidate(kSeedFields,
                                Json("{\"firstName\": \"" + hundred + "\"}"))
                   .ok());
-  ExpectFieldError(
-      CleanAndValidate(kSeedFields,
-                       Json("{\"firstName\": \"" + hundred + "a\"}")),
-      "firstName", "maxLength");
+  ExpectFieldError(CleanAndValidate(kSeedFields, Json("{\"firstName\": \"" +
+                                                      hundred + "a\"}")),
+                   "firstName", "maxLength");
 }
 
 TEST(PayloadTest, NamesMustNotContainMarkup) {
-  ExpectFieldError(CleanAndValidate(kSeedFields,
-                                    Json(R"({"lastName": "<script>"})")),
-                   "lastName", "pattern");
+  ExpectFieldError(
+      CleanAndValidate(kSeedFields, Json(R"({"lastName": "<script>"})")),
+      "lastName", "pattern");
   ExpectFieldError(
       CleanAndValidate(kSeedFields, Json(R"({"firstName": "a=b"})")),
       "firstName", "pattern");
 }
 
 TEST(PayloadTest, RefusesBadEmailAddresses) {
-  ExpectFieldError(CleanAndValidate(kSeedFields,
-                                    Json(R"({"emailAddress": "nope"})")),
-                   "emailAddress", "email");
+  ExpectFieldError(
+      CleanAndValidate(kSeedFields, Json(R"({"emailAddress": "nope"})")),
+      "emailAddress", "email");
   ExpectFieldError(
       CleanAndValidate(kSeedFields,
                        Json(R"({"emailAddress": "a@b.cd\r\nBcc: c@d.ef"})")),
@@ -156,17 +152,16 @@ TEST(PayloadTest, RefusesBadEmailAddresses) {
 TEST(PayloadTest, ChecksPhoneUrlAndEnumFields) {
   const v1::EntryPoint entry_point =
       EntryPointWith({"salutationName", "phoneNumber", "website"});
-  ExpectFieldError(CleanAndValidate(entry_point,
-                                    Json(R"({"phoneNumber": "call me"})")),
-                   "phoneNumber", "phone");
+  ExpectFieldError(
+      CleanAndValidate(entry_point, Json(R"({"phoneNumber": "call me"})")),
+      "phoneNumber", "phone");
   ExpectFieldError(
       CleanAndValidate(entry_point, Json(R"({"website": "not a url"})")),
       "website", "url");
   ExpectFieldError(
       CleanAndValidate(entry_point, Json(R"({"salutationName": "Sir"})")),
       "salutationName", "enum");
-  auto clean = CleanAndValidate(
-      entry_point, Json(R"({"salutationName": "Dr.",
+  auto clean = CleanAndValidate(entry_point, Json(R"({"salutationName": "Dr.",
                             "phoneNumber": "030 1234567"})"));
   ASSERT_TRUE(clean.ok());
   EXPECT_EQ(*clean->Find("phoneNumber"), "+49301234567");
@@ -174,17 +169,15 @@ TEST(PayloadTest, ChecksPhoneUrlAndEnumFields) {
 
 // Verifies that the first failing field, in payload_fields order, is named.
 TEST(PayloadTest, ReportsTheFirstFailureInFieldOrder) {
-  ExpectFieldError(
-      CleanAndValidate(kSeedFields, Json(R"({"emailAddress": "bad",
+  ExpectFieldError(CleanAndValidate(kSeedFields, Json(R"({"emailAddress": "bad",
                                              "firstName": "<x>"})")),
-      "firstName", "pattern");
+                   "firstName", "pattern");
 }
 
 TEST(PayloadTest, AnEmptyPayloadIsRefused) {
   ExpectFieldError(CleanAndValidate(kSeedFields, Json("{}")), "", "empty");
   ExpectFieldError(
-      CleanAndValidate(kSeedFields,
-                       Json(R"({"firstName": null, "lastName": "",
+      CleanAndValidate(kSeedFields, Json(R"({"firstName": null, "lastName": "",
                                 "emailAddress": null, "other": "x"})")),
       "", "empty");
 }
@@ -193,8 +186,8 @@ TEST(PayloadTest, AnEmptyPayloadIsRefused) {
 TEST(PayloadTest, SplitsNameIntoFirstAndLast) {
   const v1::EntryPoint entry_point =
       EntryPointWith({"name", "firstName", "lastName", "emailAddress"});
-  auto clean = CleanAndValidate(entry_point,
-                                Json(R"({"name": "Ada King  Lovelace"})"));
+  auto clean =
+      CleanAndValidate(entry_point, Json(R"({"name": "Ada King  Lovelace"})"));
   ASSERT_TRUE(clean.ok());
   EXPECT_EQ(*clean->Find("firstName"), "Ada King");
   EXPECT_EQ(*clean->Find("lastName"), "Lovelace");
