@@ -1,9 +1,11 @@
 #include "tests/integration/mailbox.h"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <utility>
 
@@ -37,10 +39,9 @@ std::string ReadWholeFile(const std::string& path) {
 
 // The decoded body of a leaf part.
 std::string DecodedBody(const MimeEntity& entity) {
-  if (absl::EqualsIgnoreCase(
-          absl::StripAsciiWhitespace(
-              entity.Header("Content-Transfer-Encoding")),
-          "quoted-printable")) {
+  if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(
+                                 entity.Header("Content-Transfer-Encoding")),
+                             "quoted-printable")) {
     return DecodeQuotedPrintable(entity.body);
   }
   return entity.body;
@@ -101,8 +102,19 @@ std::vector<ReceivedMail> WaitForMailsTo(const std::string& maildir,
                                          std::size_t count,
                                          absl::Duration timeout) {
   const absl::Time deadline = absl::Now() + timeout;
+  std::vector<ReceivedMail> mails;
+  // Mails are only ever added, so the Maildir is read again only when the
+  // number of its files has changed.
+  std::ptrdiff_t files_read = -1;
   while (true) {
-    std::vector<ReceivedMail> mails = MailsTo(maildir, address);
+    std::error_code error;
+    const auto files =
+        std::distance(fs::directory_iterator(maildir + "/new", error),
+                      fs::directory_iterator());
+    if (files != files_read) {
+      mails = MailsTo(maildir, address);
+      files_read = files;
+    }
     if (mails.size() >= count || absl::Now() >= deadline) return mails;
     absl::SleepFor(kPollStep);
   }
