@@ -75,11 +75,6 @@ struct Membership {
 // another.
 enum class TransactionMode { kReadOnly, kReadWrite };
 
-// The answer of storage methods a backend has not built yet.
-inline absl::Status Unbuilt() {
-  return absl::UnimplementedError("not supported by this store yet");
-}
-
 // A unit of work. Not thread-safe: one thread uses it at a time.
 class Transaction {
  public:
@@ -104,8 +99,8 @@ class Transaction {
   virtual absl::StatusOr<v1::EntryPoint> GetEntryPoint(
       absl::string_view id) = 0;
   // The entry point with this key, active or not; nullopt if none.
-  virtual absl::StatusOr<std::optional<v1::EntryPoint>>
-  FindEntryPointByApiKey(absl::string_view api_key) = 0;
+  virtual absl::StatusOr<std::optional<v1::EntryPoint>> FindEntryPointByApiKey(
+      absl::string_view api_key) = 0;
   virtual absl::StatusOr<Page<v1::EntryPoint>> ListEntryPoints(
       const PageRequest& page) = 0;
   // Replaces every stored field of the entry point with this id.
@@ -143,8 +138,7 @@ class Transaction {
   // Teams.
   virtual absl::Status CreateTeam(const v1::Team& team) = 0;
   virtual absl::StatusOr<v1::Team> GetTeam(absl::string_view id) = 0;
-  virtual absl::StatusOr<Page<v1::Team>> ListTeams(
-      const PageRequest& page) = 0;
+  virtual absl::StatusOr<Page<v1::Team>> ListTeams(const PageRequest& page) = 0;
 
   // Campaigns and their logs. AddCampaignLogEntry gives FAILED_PRECONDITION
   // and ListCampaignLogEntries NOT_FOUND when the campaign does not exist.
@@ -195,51 +189,51 @@ class Transaction {
   // E-mail templates. Deleting one clears opt_in_template_id of the entry
   // points that named it.
   virtual absl::Status CreateEmailTemplate(
-      const v1::EmailTemplate& email_template) { return Unbuilt(); }
+      const v1::EmailTemplate& email_template) = 0;
   virtual absl::StatusOr<v1::EmailTemplate> GetEmailTemplate(
-      absl::string_view id) { return Unbuilt(); }
+      absl::string_view id) = 0;
   virtual absl::StatusOr<Page<v1::EmailTemplate>> ListEmailTemplates(
-      const PageRequest& page) { return Unbuilt(); }
+      const PageRequest& page) = 0;
   virtual absl::Status UpdateEmailTemplate(
-      const v1::EmailTemplate& email_template) { return Unbuilt(); }
-  virtual absl::Status DeleteEmailTemplate(absl::string_view id) { return Unbuilt(); }
+      const v1::EmailTemplate& email_template) = 0;
+  virtual absl::Status DeleteEmailTemplate(absl::string_view id) = 0;
 
   // Double opt-in requests. The store keeps `token_hash` (unique; ALREADY
   // EXISTS for a repeat) and EmailKey(email_address) beside the record; the
   // `state` field is not stored (the caller derives it).
   virtual absl::Status CreateOptInRequest(const v1::OptInRequest& request,
-                                          absl::string_view token_hash) { return Unbuilt(); }
+                                          absl::string_view token_hash) = 0;
   virtual absl::StatusOr<v1::OptInRequest> GetOptInRequest(
-      absl::string_view id) { return Unbuilt(); }
+      absl::string_view id) = 0;
   // The request with this token hash; nullopt if none.
   virtual absl::StatusOr<std::optional<v1::OptInRequest>>
-  FindOptInRequestByTokenHash(absl::string_view token_hash) { return Unbuilt(); }
+  FindOptInRequestByTokenHash(absl::string_view token_hash) = 0;
   // The oldest confirmed request (smallest created_at, then first stored)
   // of this entry point and e-mail key; nullopt if none.
   virtual absl::StatusOr<std::optional<v1::OptInRequest>>
   FindConfirmedOptInRequest(absl::string_view entry_point_id,
-                            absl::string_view email_key) { return Unbuilt(); }
+                            absl::string_view email_key) = 0;
   // How many requests of this entry point and e-mail key were created at or
   // after `since`.
   virtual absl::StatusOr<int64_t> CountOptInRequestsSince(
       absl::string_view entry_point_id, absl::string_view email_key,
-      absl::Time since) { return Unbuilt(); }
+      absl::Time since) = 0;
   // Replaces the stored fields (lead_id, confirmed_at, confirm_ip,
   // confirm_user_agent ...) of the request with this id.
-  virtual absl::Status UpdateOptInRequest(const v1::OptInRequest& request) { return Unbuilt(); }
+  virtual absl::Status UpdateOptInRequest(const v1::OptInRequest& request) = 0;
   // Only requests whose entry_point_id is this one, when it is not empty.
   virtual absl::StatusOr<Page<v1::OptInRequest>> ListOptInRequests(
-      absl::string_view entry_point_id, const PageRequest& page) { return Unbuilt(); }
+      absl::string_view entry_point_id, const PageRequest& page) = 0;
   // Deletes unconfirmed requests whose expires_at is before `before`.
   // Returns how many.
   virtual absl::StatusOr<int64_t> DeleteUnconfirmedOptInRequestsBefore(
-      absl::Time before) { return Unbuilt(); }
+      absl::Time before) = 0;
 
   // The outbox. `content` is the whole message (for mail: the MIME text with
   // CRLF line ends); it is kept until the message is sent or fails for good.
   // The Mark* methods give NOT_FOUND for an unknown id.
   virtual absl::Status EnqueueOutboxMessage(const v1::OutboxMessage& message,
-                                            absl::string_view content) { return Unbuilt(); }
+                                            absl::string_view content) = 0;
   // Takes up to `limit` QUEUED messages whose next_attempt_at is at or
   // before `now` (or unset), oldest first (smallest created_at, then first
   // stored), and makes them invisible to other claims until `lease_until`
@@ -247,18 +241,18 @@ class Transaction {
   // them so updated. Concurrent claims, in this process or another, never get
   // the same message while its lease runs.
   virtual absl::StatusOr<std::vector<OutboxItem>> ClaimOutboxMessages(
-      absl::Time now, absl::Time lease_until, int limit) { return Unbuilt(); }
+      absl::Time now, absl::Time lease_until, int limit) = 0;
   // Marks a message SENT at `now` and erases its content; last_error stays.
   virtual absl::Status MarkOutboxMessageSent(absl::string_view id,
-                                             absl::Time now) { return Unbuilt(); }
+                                             absl::Time now) = 0;
   // Records a failed attempt: the message stays QUEUED until
   // `next_attempt_at`, or becomes FAILED (content erased) when `give_up`.
   virtual absl::Status MarkOutboxMessageFailed(absl::string_view id,
                                                absl::string_view error,
                                                absl::Time next_attempt_at,
-                                               bool give_up) { return Unbuilt(); }
+                                               bool give_up) = 0;
   virtual absl::StatusOr<Page<v1::OutboxMessage>> ListOutboxMessages(
-      const PageRequest& page) { return Unbuilt(); }
+      const PageRequest& page) = 0;
 };
 
 // A database. Thread-safe: many threads may hold transactions at once.
