@@ -18,13 +18,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/types/span.h"
 #include "google/protobuf/timestamp.pb.h"
-#include "nlohmann/json.hpp"
 #include "services/util/status_macros.h"
+#include "storage/record_columns.h"
 #include "storage/sqlite_schema.h"
 
 namespace leadcapture::storage {
@@ -32,11 +31,6 @@ namespace sqlite_internal {
 namespace {
 
 using ::google::protobuf::Timestamp;
-
-// The range of google.protobuf.Timestamp: 0001-01-01 to 9999-12-31 UTC.
-constexpr int64_t kMinTimestampSeconds = -62135596800;
-constexpr int64_t kMaxTimestampSeconds = 253402300799;
-constexpr int64_t kMicrosPerSecond = 1000000;
 
 // Maps an SQLite result code (extended codes are on) to the store's error
 // codes; see store.h.
@@ -62,54 +56,6 @@ absl::Status SqliteStatus(int rc, absl::string_view message) {
 absl::Status SqliteError(sqlite3* db, int rc) {
   return SqliteStatus(rc,
                       db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-}
-
-int64_t ToMicros(const Timestamp& time) {
-  return time.seconds() * kMicrosPerSecond + time.nanos() / 1000;
-}
-
-void FromMicros(int64_t micros, Timestamp* time) {
-  int64_t seconds = micros / kMicrosPerSecond;
-  int64_t rest = micros % kMicrosPerSecond;
-  if (rest < 0) {
-    rest += kMicrosPerSecond;
-    --seconds;
-  }
-  time->set_seconds(seconds);
-  time->set_nanos(static_cast<int32_t>(rest * 1000));
-}
-
-std::optional<bool> OptionalBool(bool has, bool value) {
-  if (!has) return std::nullopt;
-  return value;
-}
-
-// Lists of strings are stored as JSON arrays of strings.
-absl::StatusOr<std::string> EncodeList(
-    const google::protobuf::RepeatedPtrField<std::string>& items) {
-  nlohmann::json array = nlohmann::json::array();
-  for (const std::string& item : items) array.push_back(item);
-  try {
-    return array.dump();
-  } catch (const nlohmann::json::exception&) {
-    return absl::InvalidArgumentError("a list item is not valid UTF-8");
-  }
-}
-
-absl::Status DecodeList(absl::string_view text,
-                        google::protobuf::RepeatedPtrField<std::string>* out) {
-  nlohmann::json array = nlohmann::json::parse(
-      text.begin(), text.end(), /*cb=*/nullptr, /*allow_exceptions=*/false);
-  if (!array.is_array()) {
-    return absl::InternalError("a stored list is not a JSON array");
-  }
-  for (const nlohmann::json& item : array) {
-    if (!item.is_string()) {
-      return absl::InternalError("a stored list holds a non-string");
-    }
-    out->Add(item.get<std::string>());
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -381,7 +327,7 @@ namespace {
 
 // A prepared statement in use: binds parameters in order, steps, reads
 // columns. Resets the statement (clearing its bindings) when destroyed.
-class Statement {
+class Statement : public ColumnBinder, public ColumnReader {
  public:
   static absl::StatusOr<Statement> Prepare(Connection& connection,
                                            const std::string& sql) {
@@ -409,14 +355,14 @@ class Statement {
   }
 
   // Binders; each binds the next `?`.
-  Statement& Text(absl::string_view value) {
+  Statement& Text(absl::string_view value) override {
     // A null data pointer would bind NULL; an empty string is "".
     const char* data = value.data() != nullptr ? value.data() : "";
     return Check(sqlite3_bind_text64(stmt_, next_param_++, data, value.size(),
                                      SQLITE_TRANSIENT, SQLITE_UTF8));
   }
   // "" binds NULL, for optional references.
-  Statement& TextOrNull(absl::string_view value) {
+  Statement& TextOrNull(absl::string_view value) override {
     if (value.empty()) return Null();
     return Text(value);
   }
@@ -427,17 +373,17 @@ class Statement {
     return Check(sqlite3_bind_blob64(stmt_, next_param_++, data, value.size(),
                                      SQLITE_TRANSIENT));
   }
-  Statement& Int(int64_t value) {
+  Statement& Int(int64_t value) override {
     return Check(sqlite3_bind_int64(stmt_, next_param_++, value));
   }
-  Statement& Bool(bool value) { return Int(value ? 1 : 0); }
+  Statement& Bool(bool value) override { return Int(value ? 1 : 0); }
   Statement& Null() { return Check(sqlite3_bind_null(stmt_, next_param_++)); }
-  Statement& OptBool(std::optional<bool> value) {
+  Statement& OptBool(std::optional<bool> value) override {
     if (!value.has_value()) return Null();
     return Bool(*value);
   }
   // Binds NULL for an unset time (nullptr).
-  Statement& Time(const Timestamp* time) {
+  Statement& Time(const Timestamp* time) override {
     if (time == nullptr) return Null();
     if (time->seconds() < kMinTimestampSeconds ||
         time->seconds() > kMaxTimestampSeconds || time->nanos() < 0 ||
@@ -475,15 +421,16 @@ class Statement {
   int64_t Changes() const { return sqlite3_changes64(db_); }
 
   // Column readers; each reads the next column of the current row.
-  bool NextIsNull() const {
+  bool NextIsNull() const override {
     return sqlite3_column_type(stmt_, column_) == SQLITE_NULL;
   }
-  void Skip() { ++column_; }
+  void Skip() override { ++column_; }
   // The first column of the current row (seq in every list query).
   int64_t PeekSeq() const { return sqlite3_column_int64(stmt_, 0); }
-  int64_t ReadInt() { return sqlite3_column_int64(stmt_, column_++); }
-  bool ReadBool() { return ReadInt() != 0; }
-  std::string ReadText() {
+  int64_t ReadInt() override {
+    return sqlite3_column_int64(stmt_, column_++);
+  }
+  std::string ReadText() override {
     const unsigned char* data = sqlite3_column_text(stmt_, column_);
     int size = sqlite3_column_bytes(stmt_, column_);
     ++column_;
@@ -496,22 +443,6 @@ class Statement {
     ++column_;
     if (data == nullptr) return "";
     return std::string(static_cast<const char*>(data), size);
-  }
-  std::optional<bool> ReadOptBool() {
-    if (NextIsNull()) {
-      Skip();
-      return std::nullopt;
-    }
-    return ReadBool();
-  }
-  // Sets *time unless the column is NULL; `time` is called only then.
-  template <typename MutableTime>
-  void ReadTime(MutableTime time) {
-    if (NextIsNull()) {
-      Skip();
-      return;
-    }
-    FromMicros(ReadInt(), time());
   }
 
  private:
@@ -556,501 +487,6 @@ absl::Status ConnectionPool::ApplyMigration(Connection& connection,
 }
 
 namespace {
-
-// The SQL of one record table whose rows are (seq, id, fields...).
-struct RecordSql {
-  // "seq, id, f1, f2, ..." for SELECT.
-  std::string columns;
-  // "INSERT INTO t (id, f1, ..., i1, ...) VALUES (?, ?, ...)", where the
-  // i are the columns that are only written at insert time.
-  std::string insert;
-  // "UPDATE t SET f1 = ?, ... WHERE id = ?".
-  std::string update;
-  // "SELECT <columns> FROM t " ready for a WHERE clause.
-  std::string select;
-};
-
-RecordSql MakeRecordSql(absl::string_view table,
-                        absl::Span<const absl::string_view> fields,
-                        absl::Span<const absl::string_view> insert_only = {}) {
-  RecordSql sql;
-  std::string field_list = absl::StrJoin(fields, ", ");
-  sql.columns = absl::StrCat("seq, id, ", field_list);
-  std::string insert_list = field_list;
-  for (absl::string_view column : insert_only) {
-    absl::StrAppend(&insert_list, ", ", column);
-  }
-  std::vector<std::string> placeholders(fields.size() + insert_only.size() + 1,
-                                        "?");
-  sql.insert =
-      absl::StrCat("INSERT INTO ", table, " (id, ", insert_list, ") VALUES (",
-                   absl::StrJoin(placeholders, ", "), ")");
-  sql.update =
-      absl::StrCat("UPDATE ", table, " SET ", absl::StrJoin(fields, " = ?, "),
-                   " = ? WHERE id = ?");
-  sql.select = absl::StrCat("SELECT ", sql.columns, " FROM ", table, " ");
-  return sql;
-}
-
-// The columns of each record table after seq and id, in the order the
-// Bind* and Read* functions below use.
-constexpr absl::string_view kEntryPointFields[] = {
-    "name",
-    "is_active",
-    "api_key",
-    "payload_fields",
-    "required_fields",
-    "target_list_id",
-    "subscribe_to_target_list",
-    "subscribe_contact_if_exists",
-    "target_team_id",
-    "campaign_id",
-    "lead_source",
-    "duplicate_check",
-    "phone_country",
-    "allowed_origins",
-    "created_at",
-    "modified_at",
-    "opt_in",
-    "opt_in_template_id",
-    "opt_in_lifetime_hours",
-    "opt_in_success_message",
-    "opt_in_success_redirect_url",
-    "create_lead_before_confirmation",
-    "skip_confirmation_if_subscribed",
-    "opt_in_confirm_with_button",
-    "mail_from"};
-constexpr absl::string_view kTargetListFields[] = {"name", "description",
-                                                   "created_at", "modified_at"};
-constexpr absl::string_view kNamedFields[] = {"name", "created_at",
-                                              "modified_at"};
-constexpr absl::string_view kCampaignLogEntryFields[] = {
-    "campaign_id", "action", "parent_type", "parent_id", "data", "created_at"};
-constexpr absl::string_view kContactFields[] = {
-    "salutation_name", "first_name",   "last_name",  "email_address",
-    "email_key",       "phone_number", "created_at", "modified_at"};
-constexpr absl::string_view kLeadFields[] = {"salutation_name",
-                                             "first_name",
-                                             "middle_name",
-                                             "last_name",
-                                             "title",
-                                             "account_name",
-                                             "email_address",
-                                             "email_key",
-                                             "phone_number",
-                                             "website",
-                                             "address_street",
-                                             "address_city",
-                                             "address_state",
-                                             "address_country",
-                                             "address_postal_code",
-                                             "description",
-                                             "status",
-                                             "source",
-                                             "campaign_id",
-                                             "assigned_user_id",
-                                             "entry_point_id",
-                                             "created_at",
-                                             "modified_at"};
-constexpr absl::string_view kCaptureLogFields[] = {
-    "entry_point_id", "target_type", "target_id",  "is_created",  "payload",
-    "outcome",        "client_ip",   "user_agent", "description", "created_at"};
-constexpr absl::string_view kEmailTemplateFields[] = {
-    "name", "subject", "body", "is_html", "created_at", "modified_at"};
-// token_hash is written once, at insert.
-constexpr absl::string_view kOptInRequestFields[] = {
-    "entry_point_id", "email_address", "email_key",  "payload",
-    "lead_id",        "created_at",    "expires_at", "confirmed_at",
-    "client_ip",      "user_agent",    "confirm_ip", "confirm_user_agent"};
-constexpr absl::string_view kOptInRequestInsertOnly[] = {"token_hash"};
-// content is read only by claims, and changed only by the Mark* methods.
-constexpr absl::string_view kOutboxMessageFields[] = {"kind",
-                                                      "recipient",
-                                                      "sender",
-                                                      "subject",
-                                                      "status",
-                                                      "attempts",
-                                                      "next_attempt_at",
-                                                      "last_error",
-                                                      "opt_in_request_id",
-                                                      "created_at",
-                                                      "sent_at"};
-constexpr absl::string_view kOutboxMessageInsertOnly[] = {"content"};
-
-const RecordSql& EntryPointSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("entry_points", kEntryPointFields));
-  return *sql;
-}
-
-const RecordSql& TargetListSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("target_lists", kTargetListFields));
-  return *sql;
-}
-
-const RecordSql& TeamSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("teams", kNamedFields));
-  return *sql;
-}
-
-const RecordSql& CampaignSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("campaigns", kNamedFields));
-  return *sql;
-}
-
-const RecordSql& CampaignLogEntrySql() {
-  static const RecordSql* const sql = new RecordSql(
-      MakeRecordSql("campaign_log_entries", kCampaignLogEntryFields));
-  return *sql;
-}
-
-const RecordSql& ContactSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("contacts", kContactFields));
-  return *sql;
-}
-
-const RecordSql& LeadSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("leads", kLeadFields));
-  return *sql;
-}
-
-const RecordSql& CaptureLogSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("capture_logs", kCaptureLogFields));
-  return *sql;
-}
-
-const RecordSql& EmailTemplateSql() {
-  static const RecordSql* const sql =
-      new RecordSql(MakeRecordSql("email_templates", kEmailTemplateFields));
-  return *sql;
-}
-
-const RecordSql& OptInRequestSql() {
-  static const RecordSql* const sql = new RecordSql(MakeRecordSql(
-      "opt_in_requests", kOptInRequestFields, kOptInRequestInsertOnly));
-  return *sql;
-}
-
-const RecordSql& OutboxMessageSql() {
-  static const RecordSql* const sql = new RecordSql(MakeRecordSql(
-      "outbox_messages", kOutboxMessageFields, kOutboxMessageInsertOnly));
-  return *sql;
-}
-
-const Timestamp* TimeOrNull(bool has, const Timestamp& time) {
-  return has ? &time : nullptr;
-}
-
-// Page tokens are the seq of the last row of the previous page, in decimal.
-absl::StatusOr<int64_t> ParsePageToken(absl::string_view token) {
-  if (token.empty()) return 0;
-  int64_t seq = 0;
-  if (!absl::SimpleAtoi(token, &seq) || seq < 0 ||
-      !absl::ascii_isdigit(static_cast<unsigned char>(token.front()))) {
-    return absl::InvalidArgumentError("malformed page token");
-  }
-  return seq;
-}
-
-int64_t ClampPageSize(int32_t page_size) {
-  return std::clamp<int64_t>(page_size, 1, 1000);
-}
-
-// Binds the fields of `e` in EntryPointSql() order (id excluded).
-absl::Status BindEntryPoint(const v1::EntryPoint& e, Statement& s) {
-  LC_ASSIGN_OR_RETURN(std::string payload_fields,
-                      EncodeList(e.payload_fields()));
-  LC_ASSIGN_OR_RETURN(std::string required_fields,
-                      EncodeList(e.required_fields()));
-  LC_ASSIGN_OR_RETURN(std::string allowed_origins,
-                      EncodeList(e.allowed_origins()));
-  s.Text(e.name())
-      .OptBool(OptionalBool(e.has_is_active(), e.is_active()))
-      .Text(e.api_key())
-      .Text(payload_fields)
-      .Text(required_fields)
-      .TextOrNull(e.target_list_id())
-      .OptBool(OptionalBool(e.has_subscribe_to_target_list(),
-                            e.subscribe_to_target_list()))
-      .OptBool(OptionalBool(e.has_subscribe_contact_if_exists(),
-                            e.subscribe_contact_if_exists()))
-      .Text(e.target_team_id())
-      .Text(e.campaign_id())
-      .Text(e.lead_source())
-      .OptBool(OptionalBool(e.has_duplicate_check(), e.duplicate_check()))
-      .Text(e.phone_country())
-      .Text(allowed_origins)
-      .Time(TimeOrNull(e.has_created_at(), e.created_at()))
-      .Time(TimeOrNull(e.has_modified_at(), e.modified_at()))
-      .Bool(e.opt_in())
-      .TextOrNull(e.opt_in_template_id())
-      .Int(e.opt_in_lifetime_hours())
-      .Text(e.opt_in_success_message())
-      .Text(e.opt_in_success_redirect_url())
-      .Bool(e.create_lead_before_confirmation())
-      .Bool(e.skip_confirmation_if_subscribed())
-      .Bool(e.opt_in_confirm_with_button())
-      .Text(e.mail_from());
-  return absl::OkStatus();
-}
-
-// Reads a row of EntryPointSql().columns.
-absl::StatusOr<v1::EntryPoint> ReadEntryPoint(Statement& s) {
-  v1::EntryPoint e;
-  s.Skip();  // seq
-  e.set_id(s.ReadText());
-  e.set_name(s.ReadText());
-  if (auto v = s.ReadOptBool()) e.set_is_active(*v);
-  e.set_api_key(s.ReadText());
-  LC_RETURN_IF_ERROR(DecodeList(s.ReadText(), e.mutable_payload_fields()));
-  LC_RETURN_IF_ERROR(DecodeList(s.ReadText(), e.mutable_required_fields()));
-  e.set_target_list_id(s.ReadText());
-  if (auto v = s.ReadOptBool()) e.set_subscribe_to_target_list(*v);
-  if (auto v = s.ReadOptBool()) e.set_subscribe_contact_if_exists(*v);
-  e.set_target_team_id(s.ReadText());
-  e.set_campaign_id(s.ReadText());
-  e.set_lead_source(s.ReadText());
-  if (auto v = s.ReadOptBool()) e.set_duplicate_check(*v);
-  e.set_phone_country(s.ReadText());
-  LC_RETURN_IF_ERROR(DecodeList(s.ReadText(), e.mutable_allowed_origins()));
-  s.ReadTime([&] { return e.mutable_created_at(); });
-  s.ReadTime([&] { return e.mutable_modified_at(); });
-  e.set_opt_in(s.ReadBool());
-  e.set_opt_in_template_id(s.ReadText());
-  e.set_opt_in_lifetime_hours(static_cast<int32_t>(s.ReadInt()));
-  e.set_opt_in_success_message(s.ReadText());
-  e.set_opt_in_success_redirect_url(s.ReadText());
-  e.set_create_lead_before_confirmation(s.ReadBool());
-  e.set_skip_confirmation_if_subscribed(s.ReadBool());
-  e.set_opt_in_confirm_with_button(s.ReadBool());
-  e.set_mail_from(s.ReadText());
-  return e;
-}
-
-absl::StatusOr<v1::TargetList> ReadTargetList(Statement& s) {
-  v1::TargetList t;
-  s.Skip();
-  t.set_id(s.ReadText());
-  t.set_name(s.ReadText());
-  t.set_description(s.ReadText());
-  s.ReadTime([&] { return t.mutable_created_at(); });
-  s.ReadTime([&] { return t.mutable_modified_at(); });
-  return t;
-}
-
-// Teams and campaigns have the same columns.
-template <typename Named>
-absl::StatusOr<Named> ReadNamed(Statement& s) {
-  Named n;
-  s.Skip();
-  n.set_id(s.ReadText());
-  n.set_name(s.ReadText());
-  s.ReadTime([&] { return n.mutable_created_at(); });
-  s.ReadTime([&] { return n.mutable_modified_at(); });
-  return n;
-}
-
-absl::StatusOr<v1::CampaignLogEntry> ReadCampaignLogEntry(Statement& s) {
-  v1::CampaignLogEntry c;
-  s.Skip();
-  c.set_id(s.ReadText());
-  c.set_campaign_id(s.ReadText());
-  c.set_action(s.ReadText());
-  c.set_parent_type(s.ReadText());
-  c.set_parent_id(s.ReadText());
-  c.set_data(s.ReadText());
-  s.ReadTime([&] { return c.mutable_created_at(); });
-  return c;
-}
-
-absl::StatusOr<v1::Contact> ReadContact(Statement& s) {
-  v1::Contact c;
-  s.Skip();
-  c.set_id(s.ReadText());
-  c.set_salutation_name(s.ReadText());
-  c.set_first_name(s.ReadText());
-  c.set_last_name(s.ReadText());
-  c.set_email_address(s.ReadText());
-  s.Skip();  // email_key
-  c.set_phone_number(s.ReadText());
-  s.ReadTime([&] { return c.mutable_created_at(); });
-  s.ReadTime([&] { return c.mutable_modified_at(); });
-  return c;
-}
-
-// Binds the fields of `l` in LeadSql() order (id excluded).
-void BindLead(const v1::Lead& l, Statement& s) {
-  s.Text(l.salutation_name())
-      .Text(l.first_name())
-      .Text(l.middle_name())
-      .Text(l.last_name())
-      .Text(l.title())
-      .Text(l.account_name())
-      .Text(l.email_address())
-      .Text(EmailKey(l.email_address()))
-      .Text(l.phone_number())
-      .Text(l.website())
-      .Text(l.address_street())
-      .Text(l.address_city())
-      .Text(l.address_state())
-      .Text(l.address_country())
-      .Text(l.address_postal_code())
-      .Text(l.description())
-      .Int(l.status())
-      .Text(l.source())
-      .Text(l.campaign_id())
-      .Text(l.assigned_user_id())
-      .Text(l.entry_point_id())
-      .Time(TimeOrNull(l.has_created_at(), l.created_at()))
-      .Time(TimeOrNull(l.has_modified_at(), l.modified_at()));
-}
-
-// Reads a row of LeadSql().columns; team ids are read separately.
-absl::StatusOr<v1::Lead> ReadLead(Statement& s) {
-  v1::Lead l;
-  s.Skip();
-  l.set_id(s.ReadText());
-  l.set_salutation_name(s.ReadText());
-  l.set_first_name(s.ReadText());
-  l.set_middle_name(s.ReadText());
-  l.set_last_name(s.ReadText());
-  l.set_title(s.ReadText());
-  l.set_account_name(s.ReadText());
-  l.set_email_address(s.ReadText());
-  s.Skip();  // email_key
-  l.set_phone_number(s.ReadText());
-  l.set_website(s.ReadText());
-  l.set_address_street(s.ReadText());
-  l.set_address_city(s.ReadText());
-  l.set_address_state(s.ReadText());
-  l.set_address_country(s.ReadText());
-  l.set_address_postal_code(s.ReadText());
-  l.set_description(s.ReadText());
-  l.set_status(static_cast<v1::LeadStatus>(s.ReadInt()));
-  l.set_source(s.ReadText());
-  l.set_campaign_id(s.ReadText());
-  l.set_assigned_user_id(s.ReadText());
-  l.set_entry_point_id(s.ReadText());
-  s.ReadTime([&] { return l.mutable_created_at(); });
-  s.ReadTime([&] { return l.mutable_modified_at(); });
-  return l;
-}
-
-absl::StatusOr<v1::CaptureLog> ReadCaptureLog(Statement& s) {
-  v1::CaptureLog c;
-  s.Skip();
-  c.set_id(s.ReadText());
-  c.set_entry_point_id(s.ReadText());
-  c.set_target_type(s.ReadText());
-  c.set_target_id(s.ReadText());
-  c.set_is_created(s.ReadBool());
-  c.set_payload(s.ReadText());
-  c.set_outcome(static_cast<v1::CaptureOutcome>(s.ReadInt()));
-  c.set_client_ip(s.ReadText());
-  c.set_user_agent(s.ReadText());
-  c.set_description(s.ReadText());
-  s.ReadTime([&] { return c.mutable_created_at(); });
-  return c;
-}
-
-// Binds the fields of `t` in EmailTemplateSql() order (id excluded).
-void BindEmailTemplate(const v1::EmailTemplate& t, Statement& s) {
-  s.Text(t.name())
-      .Text(t.subject())
-      .Text(t.body())
-      .Bool(t.is_html())
-      .Time(TimeOrNull(t.has_created_at(), t.created_at()))
-      .Time(TimeOrNull(t.has_modified_at(), t.modified_at()));
-}
-
-absl::StatusOr<v1::EmailTemplate> ReadEmailTemplate(Statement& s) {
-  v1::EmailTemplate t;
-  s.Skip();
-  t.set_id(s.ReadText());
-  t.set_name(s.ReadText());
-  t.set_subject(s.ReadText());
-  t.set_body(s.ReadText());
-  t.set_is_html(s.ReadBool());
-  s.ReadTime([&] { return t.mutable_created_at(); });
-  s.ReadTime([&] { return t.mutable_modified_at(); });
-  return t;
-}
-
-// Binds the fields of `r` in OptInRequestSql() order (id and token_hash
-// excluded); `state` is not stored.
-void BindOptInRequest(const v1::OptInRequest& r, Statement& s) {
-  s.Text(r.entry_point_id())
-      .Text(r.email_address())
-      .Text(EmailKey(r.email_address()))
-      .Text(r.payload())
-      .Text(r.lead_id())
-      .Time(TimeOrNull(r.has_created_at(), r.created_at()))
-      .Time(TimeOrNull(r.has_expires_at(), r.expires_at()))
-      .Time(TimeOrNull(r.has_confirmed_at(), r.confirmed_at()))
-      .Text(r.client_ip())
-      .Text(r.user_agent())
-      .Text(r.confirm_ip())
-      .Text(r.confirm_user_agent());
-}
-
-absl::StatusOr<v1::OptInRequest> ReadOptInRequest(Statement& s) {
-  v1::OptInRequest r;
-  s.Skip();
-  r.set_id(s.ReadText());
-  r.set_entry_point_id(s.ReadText());
-  r.set_email_address(s.ReadText());
-  s.Skip();  // email_key
-  r.set_payload(s.ReadText());
-  r.set_lead_id(s.ReadText());
-  s.ReadTime([&] { return r.mutable_created_at(); });
-  s.ReadTime([&] { return r.mutable_expires_at(); });
-  s.ReadTime([&] { return r.mutable_confirmed_at(); });
-  r.set_client_ip(s.ReadText());
-  r.set_user_agent(s.ReadText());
-  r.set_confirm_ip(s.ReadText());
-  r.set_confirm_user_agent(s.ReadText());
-  return r;
-}
-
-// Binds the fields of `m` in OutboxMessageSql() order (id and content
-// excluded).
-void BindOutboxMessage(const v1::OutboxMessage& m, Statement& s) {
-  s.Text(m.kind())
-      .Text(m.recipient())
-      .Text(m.sender())
-      .Text(m.subject())
-      .Int(m.status())
-      .Int(m.attempts())
-      .Time(TimeOrNull(m.has_next_attempt_at(), m.next_attempt_at()))
-      .Text(m.last_error())
-      .Text(m.opt_in_request_id())
-      .Time(TimeOrNull(m.has_created_at(), m.created_at()))
-      .Time(TimeOrNull(m.has_sent_at(), m.sent_at()));
-}
-
-absl::StatusOr<v1::OutboxMessage> ReadOutboxMessage(Statement& s) {
-  v1::OutboxMessage m;
-  s.Skip();
-  m.set_id(s.ReadText());
-  m.set_kind(s.ReadText());
-  m.set_recipient(s.ReadText());
-  m.set_sender(s.ReadText());
-  m.set_subject(s.ReadText());
-  m.set_status(static_cast<v1::OutboxStatus>(s.ReadInt()));
-  m.set_attempts(static_cast<int32_t>(s.ReadInt()));
-  s.ReadTime([&] { return m.mutable_next_attempt_at(); });
-  m.set_last_error(s.ReadText());
-  m.set_opt_in_request_id(s.ReadText());
-  s.ReadTime([&] { return m.mutable_created_at(); });
-  s.ReadTime([&] { return m.mutable_sent_at(); });
-  return m;
-}
 
 // Gives a store error a message that names the record, keeping its code.
 absl::Status Describe(absl::Status status, absl::string_view already_exists,
