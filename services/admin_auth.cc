@@ -14,9 +14,16 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/util/log.h"
 #include "services/util/random.h"
 
 namespace leadcapture {
+namespace {
+
+// Below this a token can be guessed; it is allowed, with a warning.
+constexpr int kMinTokenLength = 16;
+
+}  // namespace
 
 absl::Status AdminAuth::Check(const grpc::ServerContext& context) const {
   const auto& metadata = context.client_metadata();
@@ -45,6 +52,21 @@ absl::StatusOr<std::string> LoadOrCreateAdminToken(const std::string& path) {
     if (token.empty()) {
       return absl::FailedPreconditionError(
           absl::StrCat("the admin token file ", path, " is empty"));
+    }
+    for (char c : token) {
+      if (c < 0x21 || c > 0x7e) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("the admin token file ", path,
+                         " holds characters that cannot be sent in a header"));
+      }
+    }
+    if (token.size() < kMinTokenLength) {
+      LogWarning("the admin token in %s is shorter than %d characters", path,
+                 kMinTokenLength);
+    }
+    struct stat info;
+    if (stat(path.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+      LogWarning("the admin token file %s can be read by other users", path);
     }
     return token;
   }

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/algorithm/container.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/time_util.h"
 #include "services/util/random.h"
@@ -18,7 +19,7 @@ constexpr absl::string_view kOptedIn = "Opted In";
 
 absl::Status NoActiveEntryPoint() {
   // The same words for unknown and inactive keys, and never the key itself.
-  return absl::NotFoundError("no active entry point has this API key");
+  return absl::NotFoundError("unknown or inactive API key");
 }
 
 // Finds the active entry point with this key.
@@ -63,6 +64,27 @@ absl::StatusOr<std::optional<T>> FindByIdentity(const Identity& identity,
 }
 
 }  // namespace
+
+std::string CleanClientIp(absl::string_view ip) {
+  // The gRPC route is public: take only what can be an IPv4 or IPv6
+  // address, and nothing at all otherwise.
+  if (ip.size() > kMaxClientIpBytes) return "";
+  for (char c : ip) {
+    if (!absl::ascii_isxdigit(c) && c != '.' && c != ':') return "";
+  }
+  return std::string(ip);
+}
+
+std::string CleanUserAgent(absl::string_view user_agent) {
+  if (user_agent.size() <= kMaxUserAgentBytes) return std::string(user_agent);
+  // Cut at a character boundary so the text stays valid UTF-8.
+  std::size_t end = kMaxUserAgentBytes;
+  while (end > 0 &&
+         (static_cast<unsigned char>(user_agent[end]) & 0xc0) == 0x80) {
+    --end;
+  }
+  return std::string(user_agent.substr(0, end));
+}
 
 bool SubscribesToTargetList(const v1::EntryPoint& entry_point) {
   return !entry_point.target_list_id().empty() &&
@@ -132,8 +154,8 @@ absl::StatusOr<v1::CaptureLog> CaptureProcessor::Apply(
   log.set_id(NewId());
   log.set_entry_point_id(entry_point.id());
   log.set_payload(payload.ToJson());
-  log.set_client_ip(client.ip());
-  log.set_user_agent(client.user_agent());
+  log.set_client_ip(CleanClientIp(client.ip()));
+  log.set_user_agent(CleanUserAgent(client.user_agent()));
   *log.mutable_created_at() = ToTimestamp(now);
 
   // An existing contact is subscribed as it is; no lead is made.

@@ -105,6 +105,18 @@ class CaptureProcessor {
   OptInStep* opt_in_step_ = nullptr;
 };
 
+// The most a capture log keeps of a client's User-Agent, in bytes.
+inline constexpr std::size_t kMaxUserAgentBytes = 1024;
+// The longest textual IP address (IPv6 with an embedded IPv4 part).
+inline constexpr std::size_t kMaxClientIpBytes = 45;
+
+// The client IP as given when it looks like an IPv4 or IPv6 address, else
+// empty.
+std::string CleanClientIp(absl::string_view ip);
+
+// The User-Agent cut to kMaxUserAgentBytes at a character boundary.
+std::string CleanUserAgent(absl::string_view user_agent);
+
 // Whether the entry point subscribes to a target list at all.
 bool SubscribesToTargetList(const v1::EntryPoint& entry_point);
 

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
@@ -29,6 +31,7 @@
 #include "services/util/clock.h"
 #include "services/util/env_flags.h"
 #include "services/util/log.h"
+#include "services/util/status_macros.h"
 #include "services/validators.h"
 #include "storage/store.h"
 
@@ -145,9 +148,15 @@ absl::Status CheckConfig(const ServerConfig& config) {
     return absl::InvalidArgumentError(
         "--public_url must start with http:// or https://");
   }
-  if (config.grpc_address.find(':') == std::string::npos) {
-    return absl::InvalidArgumentError("--grpc_address must be host:port");
+  const std::size_t colon = config.grpc_address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(config.grpc_address.substr(colon + 1), &port) ||
+      port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        "--grpc_address must be host:port with a port from 0 to 65535");
   }
+  LC_RETURN_IF_ERROR(mail::ValidateSmtpOptions(config.smtp));
   if (!absl::StartsWith(config.smtp.url, "smtp://") &&
       !absl::StartsWith(config.smtp.url, "smtps://")) {
     return absl::InvalidArgumentError(
@@ -227,6 +236,9 @@ int Serve(const ServerConfig& config) {
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
+  // Two servers on one port would split the traffic between two
+  // databases without a word: refuse to share it.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.grpc_address,
                            grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&capture_service);
@@ -278,6 +290,9 @@ int Serve(const ServerConfig& config) {
 }  // namespace leadcapture
 
 int main(int argc, char** argv) {
+  // The database, its journal and the token file hold personal data and
+  // secrets: nobody but this user reads what the server creates.
+  umask(0077);
   sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);

@@ -51,8 +51,8 @@ v1::CaptureLog NewLog(const v1::EntryPoint& entry_point,
   log.set_id(NewId());
   log.set_entry_point_id(entry_point.id());
   log.set_payload(payload.ToJson());
-  log.set_client_ip(client.ip());
-  log.set_user_agent(client.user_agent());
+  log.set_client_ip(CleanClientIp(client.ip()));
+  log.set_user_agent(CleanUserAgent(client.user_agent()));
   *log.mutable_created_at() = ToTimestamp(now);
   return log;
 }
@@ -202,8 +202,8 @@ absl::StatusOr<v1::OptInRequest> OptInProcessor::IssueRequest(
   request.set_lead_id(std::string(lead_id));
   *request.mutable_created_at() = ToTimestamp(now);
   *request.mutable_expires_at() = ToTimestamp(now + absl::Hours(hours));
-  request.set_client_ip(client.ip());
-  request.set_user_agent(client.user_agent());
+  request.set_client_ip(CleanClientIp(client.ip()));
+  request.set_user_agent(CleanUserAgent(client.user_agent()));
   LC_RETURN_IF_ERROR(tx.CreateOptInRequest(request, OptInTokenHash(token)));
 
   v1::EmailTemplate email_template = DefaultOptInTemplate();
@@ -321,8 +321,8 @@ absl::StatusOr<v1::ConfirmResponse> OptInProcessor::Confirm(
     if (log.target_type() == "lead") request->set_lead_id(log.target_id());
   }
   *request->mutable_confirmed_at() = ToTimestamp(now);
-  request->set_confirm_ip(confirm.client_ip());
-  request->set_confirm_user_agent(confirm.user_agent());
+  request->set_confirm_ip(CleanClientIp(confirm.client_ip()));
+  request->set_confirm_user_agent(CleanUserAgent(confirm.user_agent()));
   LC_RETURN_IF_ERROR(tx->UpdateOptInRequest(*request));
   LC_RETURN_IF_ERROR(tx->Commit());
   return Confirmed(*entry_point);

@@ -101,3 +101,71 @@ TEST_F(EnvironmentTest, SettingsComeFromEnvironmentVariables) {
 
 }  // namespace
 }  // namespace leadcapture::testing
+
+namespace leadcapture::testing {
+namespace {
+
+// Runs leadcaptured with `flags` added to a working set and returns how it
+// ended (it is expected to refuse to start).
+RunResult RunDaemonExpectingRefusal(const TempDir& dir,
+                                    const std::vector<std::string>& flags) {
+  std::vector<std::string> argv = {
+      kLeadcapturedPath, "--database=sqlite:" + dir.File("refused.db"),
+      "--admin_token_file=" + dir.File("token")};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  return RunToEnd(argv, {}, dir.path());
+}
+
+// Verifies that a second leadcaptured cannot take a port in use: two
+// servers on one port would split captures between two databases.
+TEST_F(LifecycleTest, SecondServerOnTheSamePortRefusesToStart) {
+  TempDir dir;
+  RunResult second = RunDaemonExpectingRefusal(
+      dir, {"--grpc_address=" + deployment().grpc_address()});
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_NE(second.err.find("cannot listen"), std::string::npos)
+      << second.err;
+}
+
+TEST(DaemonFlagsTest, PortOutOfRangeIsRefused) {
+  TempDir dir;
+  RunResult result =
+      RunDaemonExpectingRefusal(dir, {"--grpc_address=127.0.0.1:99999"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("--grpc_address"), std::string::npos)
+      << result.err;
+}
+
+// Verifies that an SMTP URL with credentials is refused without the
+// password appearing anywhere.
+TEST(DaemonFlagsTest, SmtpUrlWithCredentialsIsRefusedUnechoed) {
+  TempDir dir;
+  RunResult result = RunDaemonExpectingRefusal(
+      dir, {"--grpc_address=127.0.0.1:0",
+            "--smtp_url=smtp://mailer:pw-s3cret@127.0.0.1:2525"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err.find("pw-s3cret"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out.find("pw-s3cret"), std::string::npos) << result.out;
+}
+
+// Verifies that a token file whose token cannot go into a header stops
+// the server at once, without showing the token.
+TEST(DaemonFlagsTest, TokenWithControlCharactersIsRefused) {
+  TempDir dir;
+  ASSERT_TRUE(WriteFile(dir.File("token"), "secret-one\nsecret-two\n", 0600));
+  RunResult result =
+      RunDaemonExpectingRefusal(dir, {"--grpc_address=127.0.0.1:0"});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err.find("secret-one"), std::string::npos) << result.err;
+}
+
+// Verifies that the database the server creates is for its owner only.
+TEST_F(LifecycleTest, DatabaseFileIsForTheOwnerOnly) {
+  if (MySqlBackendChosen()) GTEST_SKIP() << "no database file on MySQL";
+  struct stat info;
+  ASSERT_EQ(stat(deployment().database_path().c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 077, 0u);
+}
+
+}  // namespace
+}  // namespace leadcapture::testing

@@ -385,3 +385,27 @@ TEST_F(CaptureProcessorTest, PolicyCarriesAllowedOrigins) {
 
 }  // namespace
 }  // namespace leadcapture
+
+namespace leadcapture {
+namespace {
+
+TEST(ClientContextTest, KeepsOnlyWhatCanBeAnIpAddress) {
+  EXPECT_EQ(CleanClientIp("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(CleanClientIp("2001:db8::1"), "2001:db8::1");
+  EXPECT_EQ(CleanClientIp("::ffff:192.0.2.1"), "::ffff:192.0.2.1");
+  EXPECT_EQ(CleanClientIp("not-an-ip <script>"), "");
+  EXPECT_EQ(CleanClientIp(std::string(100, '1')), "");
+}
+
+// Verifies that a long User-Agent is cut at a character boundary.
+TEST(ClientContextTest, CutsLongUserAgents) {
+  EXPECT_EQ(CleanUserAgent("curl/7.88"), "curl/7.88");
+  std::string long_agent = std::string(kMaxUserAgentBytes - 1, 'a') + "😀";
+  const std::string cut = CleanUserAgent(long_agent);
+  EXPECT_EQ(cut, std::string(kMaxUserAgentBytes - 1, 'a'));
+  EXPECT_EQ(CleanUserAgent(std::string(200000, 'b')).size(),
+            kMaxUserAgentBytes);
+}
+
+}  // namespace
+}  // namespace leadcapture
