@@ -1,5 +1,6 @@
 #include "gateway/json_payload.h"
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@ namespace {
 
 using google::protobuf::Value;
 using Json = nlohmann::json;
+
+constexpr int64_t kMaxExactInteger = int64_t{1} << 53;
 
 // Builds the protobuf Value tree straight from nlohmann's SAX events, with
 // no intermediate DOM. Containers are filled through pointers that stay
@@ -26,12 +29,22 @@ class StructBuilder : public nlohmann::json_sax<Json> {
     Slot()->set_bool_value(value);
     return true;
   }
+  // A double holds every integer up to 2^53 exactly; a larger one (a long
+  // order number, say) travels as its decimal text so no digit changes.
   bool number_integer(number_integer_t value) override {
-    Slot()->set_number_value(static_cast<double>(value));
+    if (value > kMaxExactInteger || value < -kMaxExactInteger) {
+      Slot()->set_string_value(std::to_string(value));
+    } else {
+      Slot()->set_number_value(static_cast<double>(value));
+    }
     return true;
   }
   bool number_unsigned(number_unsigned_t value) override {
-    Slot()->set_number_value(static_cast<double>(value));
+    if (value > static_cast<number_unsigned_t>(kMaxExactInteger)) {
+      Slot()->set_string_value(std::to_string(value));
+    } else {
+      Slot()->set_number_value(static_cast<double>(value));
+    }
     return true;
   }
   bool number_float(number_float_t value, const string_t&) override {

@@ -29,6 +29,18 @@ void ExpectJsonError(absl::string_view body, absl::string_view fragment) {
       << payload.status();
 }
 
+// Verifies that integers a double cannot hold keep every digit.
+TEST(ParseJsonPayloadTest, LargeIntegersKeepEveryDigit) {
+  absl::StatusOr<Struct> payload = ParseJsonPayload(
+      R"({"exact":9007199254740992,"over":12345678901234567,)"
+      R"("under":-12345678901234567})");
+  ASSERT_TRUE(payload.ok()) << payload.status();
+  const auto& fields = payload->fields();
+  EXPECT_EQ(fields.at("exact").number_value(), 9007199254740992.0);
+  EXPECT_EQ(fields.at("over").string_value(), "12345678901234567");
+  EXPECT_EQ(fields.at("under").string_value(), "-12345678901234567");
+}
+
 TEST(ParseJsonPayloadTest, ConvertsEveryJsonType) {
   absl::StatusOr<Struct> payload = ParseJsonPayload(
       R"({"s":"x","i":42,"neg":-3,"f":1.5,"big":18446744073709551615,)"
@@ -39,7 +51,7 @@ TEST(ParseJsonPayloadTest, ConvertsEveryJsonType) {
   EXPECT_EQ(fields.at("i").number_value(), 42.0);
   EXPECT_EQ(fields.at("neg").number_value(), -3.0);
   EXPECT_EQ(fields.at("f").number_value(), 1.5);
-  EXPECT_EQ(fields.at("big").number_value(), 18446744073709551615.0);
+  EXPECT_EQ(fields.at("big").string_value(), "18446744073709551615");
   EXPECT_TRUE(fields.at("t").bool_value());
   EXPECT_EQ(fields.at("n").kind_case(), Value::kNullValue);
   EXPECT_EQ(fields.at("o").struct_value().fields().at("k").string_value(), "v");
