@@ -70,6 +70,48 @@ TEST(CommandLineTest, GlobalFlagAfterSubcommandIsTaken) {
   EXPECT_EQ(invocation->positional, "t1");
 }
 
+TEST(CommandLineTest, AddressTakesHostAndPortInRange) {
+  for (const std::string address :
+       {"127.0.0.1:1", "localhost:65535", "[::1]:50051", "example.test:80"}) {
+    absl::StatusOr<Invocation> invocation =
+        Parse({"--address", address, "teams", "list"});
+    ASSERT_THAT(invocation, IsOk()) << address;
+    EXPECT_EQ(invocation->options.address, address);
+  }
+}
+
+TEST(CommandLineTest, BadAddressIsUsageErrorNamingTheFlag) {
+  for (const std::string address :
+       {"127.0.0.1:99999", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1",
+        "127.0.0.1:", ":50051", "127.0.0.1:http", "127.0.0.1:+80",
+        "127.0.0.1:-1", "::1:50051", "[::1:50051", "[]:50051",
+        "127.0.0.1:0050051"}) {
+    EXPECT_THAT(Parse({"--address=" + address, "teams", "list"}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("--address")))
+        << address;
+    // Also after the subcommand.
+    EXPECT_THAT(Parse({"teams", "list", "--address", address}),
+                StatusIs(absl::StatusCode::kInvalidArgument,
+                         HasSubstr("--address")))
+        << address;
+  }
+}
+
+TEST(CommandLineTest, BadAddressFromDefaultsIsUsageError) {
+  GlobalOptions defaults;
+  defaults.address = "127.0.0.1:99999";
+
+  EXPECT_THAT(ParseCommandLine({"teams", "list"}, defaults),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       ::testing::AllOf(HasSubstr("LEADCAPTURE_ADDRESS"),
+                                        HasSubstr("--address"))));
+  // A good flag wins over a bad default.
+  EXPECT_THAT(ParseCommandLine({"--address=127.0.0.1:7000", "teams", "list"},
+                               defaults),
+              IsOk());
+}
+
 TEST(CommandLineTest, BadDeadlineIsUsageError) {
   EXPECT_THAT(
       Parse({"--deadline=soon", "teams", "list"}),
@@ -159,6 +201,22 @@ TEST(CommandLineTest, IntFlagBecomesNumber) {
                        HasSubstr("--page-size takes an integer")));
   EXPECT_THAT(Parse({"teams", "list", "--page-size=99999999999"}),
               StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(CommandLineTest, IntFlagTooLargeForInt32SaysOutOfRange) {
+  for (const std::string value :
+       {"1000000000000", "2147483648", "-2147483649",
+        "99999999999999999999999999"}) {
+    EXPECT_THAT(
+        Parse({"teams", "list", "--page-size", value}),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 ::testing::AllOf(HasSubstr("--page-size"),
+                                  HasSubstr("out of range"),
+                                  Not(HasSubstr("takes an integer, not")))))
+        << value;
+  }
+  EXPECT_EQ(RequestFor({"teams", "list", "--page-size", "2147483647"}),
+            json({{"pageSize", 2147483647}}));
 }
 
 TEST(CommandLineTest, PositionalFillsItsPath) {

@@ -506,6 +506,46 @@ TEST_F(LeadctlEndToEndTest, MissingTokenFileFailsAdminCall) {
   EXPECT_THAT(server_->calls(), IsEmpty());
 }
 
+// Verifies that a token a header cannot carry (here two lines) fails with
+// exit 1 before any call and never shows the token.
+TEST_F(LeadctlEndToEndTest, TokenWithNewlineFailsWithoutCallingOrShowingIt) {
+  WriteFile(token_file_, "secret-one\nsecret-two\n");
+
+  Result result = Run({"teams", "list"});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "leadctl: the admin token file " + token_file_ +
+                            " holds characters that cannot be sent in a "
+                            "header\n");
+  EXPECT_THAT(result.out, IsEmpty());
+  EXPECT_THAT(server_->calls(), IsEmpty());
+}
+
+// Verifies that an empty token file fails with exit 1 before any call.
+TEST_F(LeadctlEndToEndTest, EmptyTokenFileFailsWithoutCalling) {
+  WriteFile(token_file_, " \n");
+
+  Result result = Run({"teams", "list"});
+
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_THAT(result.err, HasSubstr("the admin token file " + token_file_ +
+                                    " is empty"));
+  EXPECT_THAT(server_->calls(), IsEmpty());
+}
+
+// Verifies that an address whose port is out of range is a usage error
+// naming --address, and that nothing is called.
+TEST_F(LeadctlEndToEndTest, AddressWithPortOutOfRangeIsUsageError) {
+  Result result = RunBare({"--address=127.0.0.1:99999",
+                           "--token_file=" + token_file_, "teams", "list"},
+                          {});
+
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_THAT(result.err, HasSubstr("--address"));
+  EXPECT_THAT(result.err, HasSubstr("127.0.0.1:99999"));
+  EXPECT_THAT(server_->calls(), IsEmpty());
+}
+
 // Verifies the environment twins of --address and --token_file.
 TEST_F(LeadctlEndToEndTest, AddressAndTokenFileFromEnvironment) {
   server_->AddReply(AdminMethod("ListTeams"), v1::ListTeamsResponse());

@@ -3,6 +3,7 @@
 #include <fstream>
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
@@ -22,6 +23,7 @@ using ::leadcapture::testing::IsOkAndHolds;
 using ::leadcapture::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::Pair;
 
 std::string MethodName(
@@ -168,6 +170,31 @@ TEST_F(TokenFileTest, EmptyFileIsAnError) {
   EXPECT_THAT(
       ReadTokenFile(WriteToken(" \n")),
       StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("empty")));
+}
+
+TEST_F(TokenFileTest, TokenWithBytesAHeaderCannotCarryIsRefusedUnshown) {
+  for (const std::string& contents :
+       {std::string("secret-one\nsecret-two\n"), std::string("sec ret"),
+        std::string("secr\tet"), std::string("s\x7f""ecret"),
+        std::string("s\xc3\xa9""cret"), std::string("se\0cret", 8)}) {
+    const std::string path = WriteToken(contents);
+    absl::StatusOr<std::string> token = ReadTokenFile(path);
+    EXPECT_THAT(token,
+                StatusIs(absl::StatusCode::kFailedPrecondition,
+                         ::testing::AllOf(
+                             HasSubstr(absl::StrCat(
+                                 "the admin token file ", path,
+                                 " holds characters that cannot be sent in "
+                                 "a header")),
+                             Not(HasSubstr("secr")), Not(HasSubstr("cret")))))
+        << ::testing::PrintToString(contents);
+  }
+}
+
+TEST_F(TokenFileTest, EveryPrintableAsciiByteIsAccepted) {
+  std::string all;
+  for (char c = 0x21; c <= 0x7e; ++c) all.push_back(c);
+  EXPECT_THAT(ReadTokenFile(WriteToken(all)), IsOkAndHolds(all));
 }
 
 class RpcClientTest : public ::testing::Test {

@@ -1,5 +1,8 @@
 #include "tools/leadctl/command_line.h"
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -76,6 +79,21 @@ absl::StatusOr<json> FlagJson(const FlagSpec& spec, absl::string_view text) {
     case FlagKind::kInt: {
       int32_t value = 0;
       if (!absl::SimpleAtoi(text, &value)) {
+        // A number too large for int32 parses as a wider one (or is a long
+        // run of digits); say so rather than "not an integer".
+        absl::string_view digits = absl::StripAsciiWhitespace(text);
+        if (!digits.empty() && (digits[0] == '-' || digits[0] == '+')) {
+          digits.remove_prefix(1);
+        }
+        if (!digits.empty() &&
+            std::all_of(digits.begin(), digits.end(), absl::ascii_isdigit)) {
+          return UsageError(absl::StrFormat(
+              "flag %s: \"%s\" is out of range; it takes an integer from "
+              "%d to %d",
+              FlagDisplay(spec.name), text,
+              std::numeric_limits<int32_t>::min(),
+              std::numeric_limits<int32_t>::max()));
+        }
         return UsageError(
             absl::StrFormat("flag %s takes an integer, not \"%s\"",
                             FlagDisplay(spec.name), text));
@@ -86,9 +104,40 @@ absl::StatusOr<json> FlagJson(const FlagSpec& spec, absl::string_view text) {
   return UsageError("unknown flag kind");
 }
 
+// Whether `address` is HOST:PORT with a non-empty host (an IPv6 host in
+// brackets) and a decimal port from 1 to 65535.
+bool IsHostPort(absl::string_view address) {
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  const absl::string_view host = address.substr(0, colon);
+  const absl::string_view port = address.substr(colon + 1);
+  if (host.empty()) return false;
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return false;
+    const absl::string_view inside = host.substr(1, host.size() - 2);
+    if (inside.find_first_of("[]") != absl::string_view::npos) return false;
+  } else if (host.find_first_of(":[]") != absl::string_view::npos) {
+    return false;
+  }
+  if (port.empty() || port.size() > 5 ||
+      !std::all_of(port.begin(), port.end(), absl::ascii_isdigit)) {
+    return false;
+  }
+  int number = 0;
+  return absl::SimpleAtoi(port, &number) && number >= 1 && number <= 65535;
+}
+
+absl::Status AddressError(absl::string_view source, absl::string_view value) {
+  return UsageError(absl::StrFormat(
+      "%s takes HOST:PORT with a port from 1 to 65535 (an IPv6 host in "
+      "brackets), not \"%s\"",
+      source, value));
+}
+
 absl::Status ApplyGlobalFlag(absl::string_view name, absl::string_view value,
                              GlobalOptions& options) {
   if (name == "address") {
+    if (!IsHostPort(value)) return AddressError("flag --address", value);
     options.address = std::string(value);
   } else if (name == "token_file") {
     options.token_file = std::string(value);
@@ -377,6 +426,12 @@ absl::StatusOr<Invocation> ParseCommandLine(
                         first_word, first_word));
   }
   LC_RETURN_IF_ERROR(ParseCommandArgs(args, i, invocation));
+  // An address given as a flag was checked when read; this checks one
+  // that came from the defaults (the environment's twin).
+  if (!invocation.help && !IsHostPort(invocation.options.address)) {
+    return AddressError("LEADCAPTURE_ADDRESS (the twin of --address)",
+                        invocation.options.address);
+  }
   return invocation;
 }
 

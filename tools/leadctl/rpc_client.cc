@@ -1,5 +1,6 @@
 #include "tools/leadctl/rpc_client.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -191,6 +192,16 @@ absl::StatusOr<std::string> ReadTokenFile(const std::string& path) {
   if (token.empty()) {
     return absl::FailedPreconditionError(
         absl::StrFormat("the admin token file %s is empty; %s", path, how));
+  }
+  // The token goes into an HTTP/2 header; the message never shows it.
+  const bool sendable = std::all_of(token.begin(), token.end(), [](char c) {
+    return c >= 0x21 && c <= 0x7e;
+  });
+  if (!sendable) {
+    return absl::FailedPreconditionError(absl::StrFormat(
+        "the admin token file %s holds characters that cannot be sent in a "
+        "header",
+        path));
   }
   return token;
 }

@@ -51,7 +51,9 @@ absl::StatusOr<std::string> MessageToJson(
 
 // Reads the admin token from `path`, without surrounding white space.
 // FAILED_PRECONDITION naming the file, and how to choose another, when the
-// file cannot be read or holds no token.
+// file cannot be read or holds no token; FAILED_PRECONDITION naming the file
+// (never showing the token) when the token holds a byte outside printable
+// ASCII 0x21-0x7E, which a header cannot carry.
 absl::StatusOr<std::string> ReadTokenFile(const std::string& path);
 
 // Per-call settings.
