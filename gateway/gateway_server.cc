@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "gateway/http_text.h"
@@ -110,6 +111,31 @@ std::string LoggedPath(const Request& req) {
   return SafeHeaderValue(path, 256);
 }
 
+// Whether the Content-Length headers frame the body one way only: every
+// value (a header may also hold a list) is decimal digits, and all are
+// equal (RFC 9112 6.3). True when there is none.
+bool ContentLengthIsSound(const Request& req) {
+  std::string first;
+  auto range = req.headers.equal_range("Content-Length");
+  for (auto it = range.first; it != range.second; ++it) {
+    for (absl::string_view value : absl::StrSplit(it->second, ',')) {
+      value = absl::StripAsciiWhitespace(value);
+      if (value.empty() || value.size() > 18 ||
+          !std::all_of(value.begin(), value.end(), absl::ascii_isdigit)) {
+        return false;
+      }
+      // Leading zeros do not change the length.
+      while (value.size() > 1 && value.front() == '0') value.remove_prefix(1);
+      if (first.empty()) {
+        first = std::string(value);
+      } else if (value != first) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 bool SameOrigin(absl::string_view allowed, absl::string_view origin) {
   absl::ConsumeSuffix(&allowed, "/");
   return absl::EqualsIgnoreCase(allowed, origin);
@@ -201,11 +227,19 @@ void GatewayServer::ConfigureHttp() {
       [this](const Request& req, Response& res, std::exception_ptr e) {
         HandleException(req, res, e);
       });
+  // Before any route reads a body: a length that frames it more than one
+  // way, or not at all, is refused, and the client told to close (httplib
+  // 0.11 keeps the socket for the keep-alive timeout, but drops what it
+  // had buffered after this request).
+  http_.set_pre_routing_handler([this](const Request& req, Response& res) {
+    if (options_.access_log) request_start = absl::Now();
+    if (ContentLengthIsSound(req)) return HandlerResponse::Unhandled;
+    res.status = 400;
+    HandleHttpError(req, res);
+    res.set_header("Connection", "close");
+    return HandlerResponse::Handled;
+  });
   if (options_.access_log) {
-    http_.set_pre_routing_handler([](const Request&, Response&) {
-      request_start = absl::Now();
-      return HandlerResponse::Unhandled;
-    });
     http_.set_logger([this](const Request& req, const Response& res) {
       LogAccess(req, res);
     });
@@ -311,27 +345,32 @@ void GatewayServer::HandleCapture(
     WriteError(error, res);
   };
 
-  // The body comes first, so that a connection is left ready for its next
-  // request whatever the answer; no policy is known yet.
+  // The entry point's policy decides CORS, and with the content type it
+  // is checked before the body is read, so that every answer, a 413 too,
+  // carries the entry point's CORS headers. The body is still read (or
+  // dropped) on every path, so that the connection is left ready for its
+  // next request whatever the answer.
   std::string body;
   HttpError read_error;
-  if (!ReadBody(req, content_reader, res, options_.max_body_bytes, body,
-                read_error)) {
-    return answer_error(DefaultCors(), read_error);
-  }
-
-  // The entry point's policy decides CORS; an unknown key stops here.
   OrError<Policy> policy = LookupPolicy(api_key);
   if (const HttpError* error = std::get_if<HttpError>(&policy)) {
+    ReadBody(req, content_reader, res, 0, body, read_error);
     return answer_error(DefaultCors(), *error);
   }
   const Cors cors = DecideCors(std::get<Policy>(policy), req);
+  std::optional<HttpError> early_error;
   if (!cors.origin_allowed) {
-    return answer_error(cors, OriginNotAllowedError());
+    early_error = OriginNotAllowedError();
+  } else if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
+    early_error = UnsupportedMediaTypeError();
   }
-
-  if (!IsJsonContentType(req.get_header_value("Content-Type"))) {
-    return answer_error(cors, UnsupportedMediaTypeError());
+  if (early_error.has_value()) {
+    ReadBody(req, content_reader, res, 0, body, read_error);
+    return answer_error(cors, *early_error);
+  }
+  if (!ReadBody(req, content_reader, res, options_.max_body_bytes, body,
+                read_error)) {
+    return answer_error(cors, read_error);
   }
   absl::StatusOr<google::protobuf::Struct> payload = ParseJsonPayload(body);
   if (!payload.ok()) {
@@ -376,6 +415,7 @@ bool GatewayServer::ReadBody(const Request& req,
       req.get_header_value("Transfer-Encoding");
   if (!transfer_encoding.empty() &&
       !absl::EqualsIgnoreCase(transfer_encoding, "chunked")) {
+    res.set_header("Connection", "close");  // The body is left unread.
     error = BadRequestError(400);
     return false;
   }
@@ -388,11 +428,23 @@ bool GatewayServer::ReadBody(const Request& req,
   // read stops and the connection breaks.
   const std::size_t drain_limit = std::max<std::size_t>(16 * limit, 1 << 20);
   std::size_t received = 0;
-  const bool read = content_reader([&](const char* data, std::size_t size) {
+  const httplib::ContentReceiver receiver = [&](const char* data,
+                                                std::size_t size) {
     received += size;
     if (received <= limit) body.append(data, size);
     return received <= drain_limit;
-  });
+  };
+  // httplib parses a multipart body itself, and reads it only through its
+  // two-callback form (the one-callback form would call an empty
+  // function). No route takes multipart, so the parts are only counted.
+  const bool read =
+      req.is_multipart_form_data()
+          ? content_reader(
+                [](const httplib::MultipartFormData&) { return true; },
+                receiver)
+          : content_reader(receiver);
+  // The connection cannot be trusted for another request.
+  if (!read) res.set_header("Connection", "close");
   // httplib itself answers 413 to a Content-Length above the limit.
   if (received > limit || res.status == 413) {
     error = PayloadTooLargeError(limit);
@@ -574,12 +626,14 @@ void GatewayServer::HandleConfirmPost(
     const httplib::ContentReader& content_reader) {
   std::string body;
   HttpError read_error;
+  // The type is checked first; the body is then only dropped.
+  if (!IsFormContentType(req.get_header_value("Content-Type"))) {
+    ReadBody(req, content_reader, res, 0, body, read_error);
+    return WritePage(ErrorPage(415), res);
+  }
   if (!ReadBody(req, content_reader, res, kMaxConfirmBodyBytes, body,
                 read_error)) {
     return WritePage(ErrorPage(read_error.status), res);
-  }
-  if (!IsFormContentType(req.get_header_value("Content-Type"))) {
-    return WritePage(ErrorPage(415), res);
   }
   const std::vector<std::string> tokens = FormFieldValues(body, "token");
   WritePage(ConfirmPage(req, tokens.size() == 1 ? tokens[0] : ""), res);

@@ -99,8 +99,11 @@ class GatewayServer {
 
   void HandleCapture(const httplib::Request& req, httplib::Response& res,
                      const httplib::ContentReader& content_reader);
-  // Reads the request body into `body`, at most `limit` bytes of it. Returns
-  // false with `error` set when the body is too large or cannot be read.
+  // Reads the request body into `body`, at most `limit` bytes of it (0:
+  // reads and drops it). Returns false with `error` set when the body is
+  // too large or cannot be read; if the body could not be read to its end,
+  // the answer tells the client to close the connection. Never throws, a
+  // multipart body included.
   bool ReadBody(const httplib::Request& req,
                 const httplib::ContentReader& content_reader,
                 httplib::Response& res, std::size_t limit, std::string& body,

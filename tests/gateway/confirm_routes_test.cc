@@ -361,6 +361,16 @@ TEST_F(ConfirmRoutesTest, PostThatIsNotAFormIs415) {
   EXPECT_EQ(BackendCalls(), 0);
 }
 
+TEST_F(ConfirmRoutesTest, MultipartPostIs415PageNotA500) {
+  client_->set_keep_alive(true);
+  const httplib::MultipartFormDataItems form = {
+      {"token", kPendingToken, "", ""}};
+  ExpectPage(client_->Post("/optin/confirm", form), 415,
+             "Unsupported request");
+  EXPECT_EQ(BackendCalls(), 0);
+  ExpectPage(PostToken(kPendingToken), 200, kThankYou);
+}
+
 TEST_F(ConfirmRoutesTest, PostBodyOverFourKibIs413) {
   ExpectPage(client_->Post("/optin/confirm",
                            absl::StrCat("token=", kPendingToken,

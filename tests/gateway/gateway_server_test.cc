@@ -267,10 +267,25 @@ TEST_F(GatewayServerTest, OversizedBodyIs413WithJsonAndCors) {
   httplib::Result result =
       Post(kListedKey, body, kJson, {{"Origin", kShopOrigin}});
   ExpectError(result, 413, "payload_too_large");
-  // No policy is known before the handler runs: the default applies.
-  ExpectCaptureRouteHeaders(result, "*");
+  // The entry point's CORS answer, not the default (SPEC 5.3).
+  ExpectCaptureRouteHeaders(result, kShopOrigin);
+  EXPECT_EQ(result->get_header_value("Vary"), "Origin");
   EXPECT_TRUE(state_.captures().empty());
   EXPECT_EQ(Post(kOpenKey, kSeedPayload)->status, 200);
+}
+
+TEST_F(GatewayServerTest, OversizedBodyFromUnlistedOriginIs403) {
+  const std::string body(70000, ' ');
+  httplib::Result result =
+      Post(kListedKey, body, kJson, {{"Origin", "https://evil.example"}});
+  ExpectError(result, 403, "origin_not_allowed");
+  EXPECT_EQ(result->get_header_value("Vary"), "Origin");
+  EXPECT_TRUE(state_.captures().empty());
+}
+
+TEST_F(GatewayServerTest, OversizedBodyForUnknownKeyIs404) {
+  ExpectError(Post(kUnknownKey, std::string(70000, ' ')), 404,
+              "not_found");
 }
 
 TEST_F(GatewayServerTest, OversizedChunkedBodyIs413) {
@@ -321,6 +336,32 @@ TEST_F(GatewayServerTest, MissingContentTypeIs415) {
   EXPECT_TRUE(state_.captures().empty());
 }
 
+TEST_F(GatewayServerTest, MultipartFormIs415NotA500) {
+  client_->set_keep_alive(true);
+  const httplib::MultipartFormDataItems form = {
+      {"emailAddress", "a@example.com", "", ""}};
+  httplib::Result result = client_->Post(CapturePath(kOpenKey).c_str(), form);
+  ExpectError(result, 415, "unsupported_media_type");
+  ExpectCaptureRouteHeaders(result, "*");
+  EXPECT_TRUE(state_.captures().empty());
+  // The connection is still usable for the next request.
+  EXPECT_EQ(Post(kOpenKey, kSeedPayload)->status, 200);
+}
+
+TEST_F(GatewayServerTest, MultipartFormWithoutBoundaryIs415) {
+  httplib::Result result = Post(kOpenKey, "x", "multipart/form-data");
+  ExpectError(result, 415, "unsupported_media_type");
+}
+
+TEST_F(GatewayServerTest, MultipartFormFromUnlistedOriginIs403) {
+  const httplib::MultipartFormDataItems form = {
+      {"emailAddress", "a@example.com", "", ""}};
+  httplib::Result result = client_->Post(
+      CapturePath(kListedKey).c_str(), {{"Origin", "https://evil.example"}},
+      form);
+  ExpectError(result, 403, "origin_not_allowed");
+}
+
 TEST_F(GatewayServerTest, KeepAliveConnectionSurvivesErrorAnswers) {
   client_->set_keep_alive(true);
   const std::string too_large(70000, ' ');
@@ -355,6 +396,67 @@ TEST_F(GatewayServerTest, UnknownTransferEncodingIs400) {
                    "Transfer-Encoding: gzip\r\nConnection: close\r\n\r\n"));
   EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 400"));
   EXPECT_THAT(response, HasSubstr("Access-Control-Allow-Origin: *"));
+  EXPECT_TRUE(state_.captures().empty());
+}
+
+// Two different lengths could frame the body two ways (RFC 9112 6.3).
+TEST_F(GatewayServerTest, DifferingContentLengthsAre400OnEveryRoute) {
+  for (const std::string& request_line :
+       {absl::StrCat("POST ", CapturePath(kOpenKey), " HTTP/1.1"),
+        std::string("POST /optin/confirm HTTP/1.1"),
+        std::string("GET /healthz HTTP/1.1")}) {
+    const std::string response = RawExchange(
+        gateway_->port(),
+        absl::StrCat(request_line, "\r\nHost: 127.0.0.1\r\n",
+                     "Content-Type: application/json\r\n",
+                     "Content-Length: 2\r\nContent-Length: 20\r\n",
+                     "Connection: close\r\n\r\n{}"));
+    EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 400"))
+        << request_line;
+  }
+  EXPECT_TRUE(state_.captures().empty());
+}
+
+TEST_F(GatewayServerTest, DifferingContentLengthsAnswerNothingMore) {
+  GatewayOptions options;
+  options.keep_alive_timeout = absl::Seconds(1);
+  StartGateway(options);
+  // Whatever follows could be a smuggled request; it is never answered,
+  // and the client is told to close.
+  const std::string response = RawExchange(
+      gateway_->port(),
+      absl::StrCat("POST ", CapturePath(kOpenKey), " HTTP/1.1\r\n",
+                   "Host: 127.0.0.1\r\nContent-Type: application/json\r\n",
+                   "Content-Length: 2\r\nContent-Length: 0\r\n\r\n",
+                   "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+  EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 400"));
+  EXPECT_THAT(response, HasSubstr("Connection: close"));
+  EXPECT_THAT(response, Not(HasSubstr("HTTP/1.1 200"))) << response;
+}
+
+TEST_F(GatewayServerTest, RepeatedEqualContentLengthIsServed) {
+  const std::string body = kSeedPayload;
+  const std::string length = std::to_string(body.size());
+  const std::string response = RawExchange(
+      gateway_->port(),
+      absl::StrCat("POST ", CapturePath(kOpenKey), " HTTP/1.1\r\n",
+                   "Host: 127.0.0.1\r\nContent-Type: application/json\r\n",
+                   "Content-Length: ", length, "\r\nContent-Length: ",
+                   length, "\r\nConnection: close\r\n\r\n", body));
+  EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 200"));
+}
+
+TEST_F(GatewayServerTest, NegativeOrNonNumericContentLengthIs400) {
+  for (const char* length : {"-5", "abc", "5x", "", "+5"}) {
+    const std::string response = RawExchange(
+        gateway_->port(),
+        absl::StrCat("POST ", CapturePath(kOpenKey), " HTTP/1.1\r\n",
+                     "Host: 127.0.0.1\r\n",
+                     "Content-Type: application/json\r\n",
+                     "Content-Length: ", length,
+                     "\r\nConnection: close\r\n\r\n{}"));
+    EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 400")) << length;
+  }
   EXPECT_TRUE(state_.captures().empty());
 }
 
