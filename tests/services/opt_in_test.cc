@@ -12,6 +12,7 @@
 #include "services/util/field_error.h"
 #include "services/util/random.h"
 #include "storage/store.h"
+#include "tests/services/capture_fixture.h"
 
 namespace leadcapture {
 namespace {
@@ -41,68 +42,29 @@ std::string DecodeQuotedPrintable(const std::string& text) {
   return out;
 }
 
-class OptInProcessorTest : public ::testing::Test {
+class OptInProcessorTest : public testing::CaptureFixture {
  protected:
   void SetUp() override {
-    auto store = storage::OpenStore("sqlite::memory:");
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    capture_ = std::make_unique<CaptureProcessor>(*store_, clock_);
+    CaptureFixture::SetUp();
     OptInOptions options;
     options.public_url = "https://leads.example/";
     options.mail_from = "news@leads.example";
     opt_in_ = std::make_unique<OptInProcessor>(
-        *store_, clock_, *capture_, options, [this] { ++notified_; });
-    capture_->set_opt_in_step(opt_in_.get());
-
-    auto tx = Begin();
-    v1::TargetList list;
-    list.set_id(NewId());
-    list.set_name("Newsletter");
-    ASSERT_TRUE(tx->CreateTargetList(list).ok());
-    list_id_ = list.id();
-    v1::Campaign campaign;
-    campaign.set_id(NewId());
-    campaign.set_name("Spring");
-    ASSERT_TRUE(tx->CreateCampaign(campaign).ok());
-    campaign_id_ = campaign.id();
-    ASSERT_TRUE(tx->Commit().ok());
+        *store_, clock_, *processor_, options, [this] { ++notified_; });
+    processor_->set_opt_in_step(opt_in_.get());
   }
 
-  std::unique_ptr<storage::Transaction> Begin() {
-    auto tx = store_->Begin(TransactionMode::kReadWrite);
-    EXPECT_TRUE(tx.ok()) << tx.status();
-    return *std::move(tx);
-  }
-
+  // An entry point with double opt-in on and no team, changed by `edit`.
   v1::EntryPoint MakeEntryPoint(
       const std::function<void(v1::EntryPoint&)>& edit = {}) {
-    v1::EntryPoint entry_point;
-    entry_point.set_id(NewId());
-    entry_point.set_api_key(NewApiKey());
-    entry_point.set_name("Newsletter sign-up");
-    entry_point.set_target_list_id(list_id_);
-    entry_point.set_campaign_id(campaign_id_);
-    entry_point.set_opt_in(true);
-    entry_point.set_opt_in_success_message("**Thanks!** <script>x</script>");
-    if (edit) edit(entry_point);
-    ApplyEntryPointDefaults(&entry_point);
-    auto tx = Begin();
-    EXPECT_TRUE(tx->CreateEntryPoint(entry_point).ok());
-    EXPECT_TRUE(tx->Commit().ok());
-    return entry_point;
-  }
-
-  absl::StatusOr<v1::CaptureLog> Capture(const v1::EntryPoint& entry_point,
-                                         const std::string& json) {
-    v1::CaptureRequest request;
-    request.set_api_key(entry_point.api_key());
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(
-                    json, request.mutable_payload())
-                    .ok());
-    request.mutable_client()->set_ip("203.0.113.7");
-    request.mutable_client()->set_user_agent("form");
-    return capture_->Capture(request);
+    return CaptureFixture::MakeEntryPoint([&edit](v1::EntryPoint& e) {
+      e.set_name("Newsletter sign-up");
+      e.clear_target_team_id();
+      e.clear_phone_country();
+      e.set_opt_in(true);
+      e.set_opt_in_success_message("**Thanks!** <script>x</script>");
+      if (edit) edit(e);
+    });
   }
 
   // Takes every queued mail from the outbox and returns the tokens of
@@ -135,45 +97,15 @@ class OptInProcessorTest : public ::testing::Test {
     return opt_in_->Confirm(request);
   }
 
-  template <typename T, typename List>
-  std::vector<T> All(List list) {
+  std::vector<v1::OptInRequest> Requests() {
     auto tx = Begin();
-    auto page = list(*tx);
+    auto page = tx->ListOptInRequests("", {1000, ""});
     EXPECT_TRUE(page.ok()) << page.status();
     return page->items;
   }
-  std::vector<v1::Lead> Leads() {
-    return All<v1::Lead>([](storage::Transaction& tx) {
-      return tx.ListLeads("", {1000, ""});
-    });
-  }
-  std::vector<v1::TargetListMember> Members() {
-    return All<v1::TargetListMember>([this](storage::Transaction& tx) {
-      return tx.ListMembers(list_id_, {1000, ""});
-    });
-  }
-  std::vector<std::string> CampaignActions() {
-    std::vector<std::string> actions;
-    for (const auto& entry :
-         All<v1::CampaignLogEntry>([this](storage::Transaction& tx) {
-           return tx.ListCampaignLogEntries(campaign_id_, {1000, ""});
-         })) {
-      actions.push_back(entry.action());
-    }
-    return actions;
-  }
-  std::vector<v1::OptInRequest> Requests() {
-    return All<v1::OptInRequest>([](storage::Transaction& tx) {
-      return tx.ListOptInRequests("", {1000, ""});
-    });
-  }
 
-  FakeClock clock_{absl::FromUnixSeconds(1767225600)};
-  std::unique_ptr<storage::Store> store_;
-  std::unique_ptr<CaptureProcessor> capture_;
   std::unique_ptr<OptInProcessor> opt_in_;
   int notified_ = 0;
-  std::string list_id_, campaign_id_;
 };
 
 TEST(OptInTokenTest, TokensAre22Base64UrlCharacters) {
