@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "leadcapture_testing/reflection.pb.h"
 #include "services/util/random.h"
+#include "services/util/status_macros.h"
 
 extern char** environ;
 
@@ -55,6 +56,28 @@ int DecodeWaitStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
+}
+
+// Starts a server with its output in `log_base`.out/.err, keeps it in
+// `slot`, and waits until it accepts connections on `port`. Errors name the
+// program.
+absl::Status LaunchServer(Process::Options process, const std::string& log_base,
+                          int port, std::unique_ptr<Process>& slot) {
+  const std::string name =
+      std::string(absl::string_view(process.argv[0])
+                      .substr(process.argv[0].rfind('/') + 1));
+  process.stdout_path = log_base + ".out";
+  process.stderr_path = log_base + ".err";
+  absl::StatusOr<std::unique_ptr<Process>> started =
+      Process::Start(std::move(process));
+  if (!started.ok()) return started.status();
+  slot = *std::move(started);
+  absl::Status status = WaitUntilAccepting(port, kStartTimeout, slot.get());
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat(name, ": ", status.message()));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -375,23 +398,10 @@ absl::Status Deployment::StartDaemonOnce() {
   }
   process.argv.insert(process.argv.end(), options_.daemon_flags.begin(),
                       options_.daemon_flags.end());
-  const std::string base =
-      absl::StrCat(dir_, "/leadcaptured-", ++daemon_starts_);
-  process.stdout_path = base + ".out";
-  process.stderr_path = base + ".err";
-
   StopDaemon();
-  absl::StatusOr<std::unique_ptr<Process>> started =
-      Process::Start(std::move(process));
-  if (!started.ok()) return started.status();
-  daemon_ = *std::move(started);
-  absl::Status status =
-      WaitUntilAccepting(grpc_port_, kStartTimeout, daemon_.get());
-  if (!status.ok()) {
-    return absl::Status(status.code(),
-                        absl::StrCat("leadcaptured: ", status.message()));
-  }
-  return absl::OkStatus();
+  return LaunchServer(std::move(process),
+                      absl::StrCat(dir_, "/leadcaptured-", ++daemon_starts_),
+                      grpc_port_, daemon_);
 }
 
 int Deployment::StopDaemon(int signal_number) {
@@ -428,22 +438,11 @@ absl::Status Deployment::StartGatewayOnce() {
   }
   process.argv.insert(process.argv.end(), options_.gateway_flags.begin(),
                       options_.gateway_flags.end());
-  const std::string base =
-      absl::StrCat(dir_, "/leadcapture-gateway-", ++gateway_starts_);
-  process.stdout_path = base + ".out";
-  process.stderr_path = base + ".err";
-
   StopGateway();
-  absl::StatusOr<std::unique_ptr<Process>> started =
-      Process::Start(std::move(process));
-  if (!started.ok()) return started.status();
-  gateway_ = *std::move(started);
-  absl::Status status =
-      WaitUntilAccepting(http_port_, kStartTimeout, gateway_.get());
-  if (!status.ok()) {
-    return absl::Status(
-        status.code(), absl::StrCat("leadcapture-gateway: ", status.message()));
-  }
+  LC_RETURN_IF_ERROR(LaunchServer(
+      std::move(process),
+      absl::StrCat(dir_, "/leadcapture-gateway-", ++gateway_starts_),
+      http_port_, gateway_));
 
   // The gateway accepts at once; /healthz says when it reaches the backend.
   std::unique_ptr<httplib::Client> client = Http();
