@@ -13,6 +13,7 @@
 #include "gateway/gateway_server.h"
 #include "services/util/clock.h"
 #include "tests/gateway/fake_backend.h"
+#include "tests/gateway/gateway_fixture.h"
 #include "tests/gateway/raw_http.h"
 
 namespace leadcapture::gateway {
@@ -65,11 +66,10 @@ void ExpectPage(const httplib::Result& result, int status,
   EXPECT_THAT(result->body, HasSubstr(std::string(text)));
 }
 
-class ConfirmRoutesTest : public ::testing::Test {
+class ConfirmRoutesTest : public GatewayFixture {
  protected:
   void SetUp() override {
-    backend_ = FakeBackend::Start(&state_);
-    ASSERT_NE(backend_, nullptr);
+    GatewayFixture::SetUp();
     state_.SetOptInToken(kPendingToken, OptInToken());
     OptInToken button;
     button.confirm_with_button = true;
@@ -85,23 +85,6 @@ class ConfirmRoutesTest : public ::testing::Test {
     redirect.success_redirect_url = kShopThanks;
     state_.SetOptInToken(kRedirectToken, redirect);
     StartGateway(GatewayOptions());
-  }
-
-  // (Re)starts the gateway with `options` in front of the fake backend.
-  void StartGateway(GatewayOptions options) {
-    client_.reset();
-    gateway_.reset();
-    options.http_address = "127.0.0.1:0";
-    options.backend = absl::StrCat("127.0.0.1:", backend_->port());
-    absl::StatusOr<std::unique_ptr<GatewayServer>> gateway =
-        GatewayServer::Create(options, MakeBackendChannel(options.backend),
-                              &clock_);
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = *std::move(gateway);
-    ASSERT_TRUE(gateway_->Start().ok());
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", gateway_->port());
-    client_->set_read_timeout(10, 0);
-    client_->set_tcp_nodelay(true);
   }
 
   httplib::Result Get(const std::string& path,
@@ -128,12 +111,6 @@ class ConfirmRoutesTest : public ::testing::Test {
     }
     return tokens;
   }
-
-  FakeClock clock_{absl::FromUnixSeconds(1700000000)};
-  FakeBackendState state_;
-  std::unique_ptr<FakeBackend> backend_;
-  std::unique_ptr<GatewayServer> gateway_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // == Confirming by GET ==
@@ -365,8 +342,7 @@ TEST_F(ConfirmRoutesTest, MultipartPostIs415PageNotA500) {
   client_->set_keep_alive(true);
   const httplib::MultipartFormDataItems form = {
       {"token", kPendingToken, "", ""}};
-  ExpectPage(client_->Post("/optin/confirm", form), 415,
-             "Unsupported request");
+  ExpectPage(client_->Post("/optin/confirm", form), 415, "Unsupported request");
   EXPECT_EQ(BackendCalls(), 0);
   ExpectPage(PostToken(kPendingToken), 200, kThankYou);
 }

@@ -17,6 +17,7 @@
 #include "absl/time/clock.h"
 #include "services/util/clock.h"
 #include "tests/gateway/fake_backend.h"
+#include "tests/gateway/gateway_fixture.h"
 #include "tests/gateway/raw_http.h"
 
 namespace leadcapture::gateway {
@@ -69,34 +70,16 @@ void ExpectError(const httplib::Result& result, int status,
             error["message"].get<std::string>());
 }
 
-class GatewayServerTest : public ::testing::Test {
+class GatewayServerTest : public GatewayFixture {
  protected:
   void SetUp() override {
-    backend_ = FakeBackend::Start(&state_);
-    ASSERT_NE(backend_, nullptr);
+    GatewayFixture::SetUp();
     state_.SetPolicy(kOpenKey, Policy());
     Policy listed;
     listed.add_allowed_origins(kShopOrigin);
     listed.add_allowed_origins("https://www.shop.example");
     state_.SetPolicy(kListedKey, listed);
     StartGateway(GatewayOptions());
-  }
-
-  // (Re)starts the gateway with `options` in front of the fake backend.
-  void StartGateway(GatewayOptions options) {
-    client_.reset();
-    gateway_.reset();
-    options.http_address = "127.0.0.1:0";
-    options.backend = absl::StrCat("127.0.0.1:", backend_->port());
-    absl::StatusOr<std::unique_ptr<GatewayServer>> gateway =
-        GatewayServer::Create(options, MakeBackendChannel(options.backend),
-                              &clock_);
-    ASSERT_TRUE(gateway.ok()) << gateway.status();
-    gateway_ = *std::move(gateway);
-    ASSERT_TRUE(gateway_->Start().ok());
-    client_ = std::make_unique<httplib::Client>("127.0.0.1", gateway_->port());
-    client_->set_read_timeout(10, 0);
-    client_->set_tcp_nodelay(true);
   }
 
   httplib::Result Post(absl::string_view api_key, const std::string& body,
@@ -126,12 +109,6 @@ class GatewayServerTest : public ::testing::Test {
     return captures.empty() ? google::protobuf::Struct()
                             : captures[0].payload();
   }
-
-  FakeClock clock_{absl::FromUnixSeconds(1700000000)};
-  FakeBackendState state_;
-  std::unique_ptr<FakeBackend> backend_;
-  std::unique_ptr<GatewayServer> gateway_;
-  std::unique_ptr<httplib::Client> client_;
 };
 
 // == Success ==
@@ -284,8 +261,7 @@ TEST_F(GatewayServerTest, OversizedBodyFromUnlistedOriginIs403) {
 }
 
 TEST_F(GatewayServerTest, OversizedBodyForUnknownKeyIs404) {
-  ExpectError(Post(kUnknownKey, std::string(70000, ' ')), 404,
-              "not_found");
+  ExpectError(Post(kUnknownKey, std::string(70000, ' ')), 404, "not_found");
 }
 
 TEST_F(GatewayServerTest, OversizedChunkedBodyIs413) {
@@ -356,9 +332,9 @@ TEST_F(GatewayServerTest, MultipartFormWithoutBoundaryIs415) {
 TEST_F(GatewayServerTest, MultipartFormFromUnlistedOriginIs403) {
   const httplib::MultipartFormDataItems form = {
       {"emailAddress", "a@example.com", "", ""}};
-  httplib::Result result = client_->Post(
-      CapturePath(kListedKey).c_str(), {{"Origin", "https://evil.example"}},
-      form);
+  httplib::Result result =
+      client_->Post(CapturePath(kListedKey).c_str(),
+                    {{"Origin", "https://evil.example"}}, form);
   ExpectError(result, 403, "origin_not_allowed");
 }
 
@@ -405,14 +381,13 @@ TEST_F(GatewayServerTest, DifferingContentLengthsAre400OnEveryRoute) {
        {absl::StrCat("POST ", CapturePath(kOpenKey), " HTTP/1.1"),
         std::string("POST /optin/confirm HTTP/1.1"),
         std::string("GET /healthz HTTP/1.1")}) {
-    const std::string response = RawExchange(
-        gateway_->port(),
-        absl::StrCat(request_line, "\r\nHost: 127.0.0.1\r\n",
-                     "Content-Type: application/json\r\n",
-                     "Content-Length: 2\r\nContent-Length: 20\r\n",
-                     "Connection: close\r\n\r\n{}"));
-    EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 400"))
-        << request_line;
+    const std::string response =
+        RawExchange(gateway_->port(),
+                    absl::StrCat(request_line, "\r\nHost: 127.0.0.1\r\n",
+                                 "Content-Type: application/json\r\n",
+                                 "Content-Length: 2\r\nContent-Length: 20\r\n",
+                                 "Connection: close\r\n\r\n{}"));
+    EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 400")) << request_line;
   }
   EXPECT_TRUE(state_.captures().empty());
 }
@@ -441,20 +416,19 @@ TEST_F(GatewayServerTest, RepeatedEqualContentLengthIsServed) {
       gateway_->port(),
       absl::StrCat("POST ", CapturePath(kOpenKey), " HTTP/1.1\r\n",
                    "Host: 127.0.0.1\r\nContent-Type: application/json\r\n",
-                   "Content-Length: ", length, "\r\nContent-Length: ",
-                   length, "\r\nConnection: close\r\n\r\n", body));
+                   "Content-Length: ", length, "\r\nContent-Length: ", length,
+                   "\r\nConnection: close\r\n\r\n", body));
   EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 200"));
 }
 
 TEST_F(GatewayServerTest, NegativeOrNonNumericContentLengthIs400) {
   for (const char* length : {"-5", "abc", "5x", "", "+5"}) {
     const std::string response = RawExchange(
-        gateway_->port(),
-        absl::StrCat("POST ", CapturePath(kOpenKey), " HTTP/1.1\r\n",
-                     "Host: 127.0.0.1\r\n",
-                     "Content-Type: application/json\r\n",
-                     "Content-Length: ", length,
-                     "\r\nConnection: close\r\n\r\n{}"));
+        gateway_->port(), absl::StrCat("POST ", CapturePath(kOpenKey),
+                                       " HTTP/1.1\r\n", "Host: 127.0.0.1\r\n",
+                                       "Content-Type: application/json\r\n",
+                                       "Content-Length: ", length,
+                                       "\r\nConnection: close\r\n\r\n{}"));
     EXPECT_THAT(response, testing::StartsWith("HTTP/1.1 400")) << length;
   }
   EXPECT_TRUE(state_.captures().empty());
